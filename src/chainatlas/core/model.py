@@ -1,0 +1,513 @@
+"""The validated, immutable multi-regional input-output model.
+
+Notation follows ../shared/docs/METHODS.md §0: G countries (RoW included, as an ordinary
+country), N sectors, GN = G·N rows in country-major order (all sectors of country 0, then
+country 1, …), F final-demand categories per country.
+
+The model holds only the published blocks (Z, final demand by category, gross output, value
+added) plus labels; everything derived (A, B, the local inverses, v, Y by destination) is
+computed lazily, once, and cached on the instance. Arrays are read-only so a cached result can
+never be silently changed by a caller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+import scipy.linalg
+
+from chainatlas.errors import ValidationError
+
+# Relative tolerance under which a row's gap x - (Z1 + Y1) counts as balanced.
+BALANCE_RTOL = 1e-9
+
+
+def _readonly(array: np.ndarray) -> np.ndarray:
+    array = np.ascontiguousarray(array, dtype=np.float64)
+    array.setflags(write=False)
+    return array
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """What validation found and did; kept on the model so outputs can cite it."""
+
+    zero_output: tuple[str, ...] = ()
+    balance_gap: pd.DataFrame | None = None  # per country-sector: x, row_total, gap, rel_gap
+    rebalanced: bool = False
+    notes: tuple[str, ...] = ()
+
+    @property
+    def max_relative_gap(self) -> float:
+        if self.balance_gap is None or self.balance_gap.empty:
+            return 0.0
+        return float(self.balance_gap["rel_gap"].abs().max())
+
+
+@dataclass(frozen=True, eq=False)
+class MRIOModel:
+    """One year of one MRIO table, validated.
+
+    Build it with :meth:`from_arrays` (which validates); loaders in ``chainatlas.sources``
+    return it. Attributes are read-only NumPy arrays in float64.
+    """
+
+    Z: np.ndarray  # (GN, GN) intermediate flows
+    Y_full: np.ndarray  # (GN, G*F) final demand by destination country and category
+    x: np.ndarray  # (GN,) gross output
+    va: np.ndarray  # (GN,) value added = x - column sums of Z (METHODS §1)
+    countries: tuple[str, ...]  # ISO3 codes, RoW as "ROW"
+    sectors: tuple[str, ...]  # the source's sector codes, e.g. c1..c35
+    fd_categories: tuple[str, ...]  # F final-demand category codes
+    source_countries: tuple[str, ...] = ()  # the source's own country codes
+    sector_names: tuple[str, ...] = ()
+    fd_category_names: tuple[str, ...] = ()
+    year: int | None = None
+    source: str = "generic"
+    units: str = "USD million, current prices"
+    inventory_category: str | None = None  # FD category holding changes in inventories
+    published_va: np.ndarray | None = None  # VA rows as published, when the source has them
+    validation: ValidationReport = field(default_factory=ValidationReport)
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def from_arrays(
+        cls,
+        Z: np.ndarray,
+        Y_full: np.ndarray,
+        *,
+        countries: Sequence[str],
+        sectors: Sequence[str],
+        fd_categories: Sequence[str],
+        x: np.ndarray | None = None,
+        rebalance: bool | None = None,
+        source_countries: Sequence[str] | None = None,
+        sector_names: Sequence[str] | None = None,
+        fd_category_names: Sequence[str] | None = None,
+        year: int | None = None,
+        source: str = "generic",
+        units: str = "USD million, current prices",
+        inventory_category: str | None = None,
+        published_va: np.ndarray | None = None,
+        origin: str | None = None,
+    ) -> MRIOModel:
+        """Validate arrays and labels and build the model.
+
+        ``x`` is the published gross output; when absent it is the row total Z1 + Y1.
+        ``rebalance``: replace x by Z1 + Y1 so that x = Z1 + Y1 holds exactly. Default (None):
+        on when the table is integer-valued (a rounded copy, like the WIOD R package) or
+        when no x was given; off otherwise. The report says what was done.
+        ``origin`` names the file the arrays came from, for error messages.
+        """
+        countries = tuple(str(c) for c in countries)
+        sectors = tuple(str(s) for s in sectors)
+        fd_categories = tuple(str(f) for f in fd_categories)
+        G, N, F = len(countries), len(sectors), len(fd_categories)
+        GN = G * N
+        where = origin
+
+        _check_labels("country", countries, where)
+        _check_labels("sector", sectors, where)
+        _check_labels("final-demand category", fd_categories, where)
+
+        Z = np.asarray(Z, dtype=np.float64)
+        Y_full = np.asarray(Y_full, dtype=np.float64)
+        if Z.shape != (GN, GN):
+            raise ValidationError(
+                f"intermediate matrix Z has shape {Z.shape}, expected ({GN}, {GN}) for "
+                f"{G} countries x {N} sectors",
+                path=where,
+            )
+        if Y_full.shape != (GN, G * F):
+            raise ValidationError(
+                f"final demand has shape {Y_full.shape}, expected ({GN}, {G * F}) for "
+                f"{G} countries x {F} categories",
+                path=where,
+            )
+        row_labels = [f"{c}.{s}" for c in countries for s in sectors]
+        fd_labels = [f"{c}.{f}" for c in countries for f in fd_categories]
+        _check_finite("Z", Z, row_labels, row_labels, where)
+        _check_finite("final demand", Y_full, row_labels, fd_labels, where)
+
+        row_total = Z.sum(axis=1) + Y_full.sum(axis=1)
+        if x is not None:
+            x = np.asarray(x, dtype=np.float64).reshape(-1)
+            if x.shape != (GN,):
+                raise ValidationError(
+                    f"gross output has {x.shape[0]} entries, expected {GN}", path=where
+                )
+            _check_finite("gross output", x[:, None], row_labels, ["x"], where)
+
+        integer_valued = bool(np.all(np.round(Z) == Z) and np.all(Y_full == np.round(Y_full)))
+        if rebalance is None:
+            rebalance = x is None or integer_valued
+        notes: list[str] = []
+
+        published_x = x
+        if x is None:
+            x = row_total.copy()
+            notes.append("gross output taken as row totals Z1 + Y1 (none was supplied)")
+        gap = x - row_total
+        scale = np.maximum(np.abs(x), 1.0)
+        gap_frame = pd.DataFrame(
+            {
+                "country": np.repeat(countries, N),
+                "sector": np.tile(sectors, G),
+                "x": x,
+                "row_total": row_total,
+                "gap": gap,
+                "rel_gap": gap / scale,
+            }
+        )
+        if rebalance:
+            if published_x is not None and np.any(gap != 0):
+                notes.append(
+                    "rebalanced: gross output replaced by row totals Z1 + Y1 "
+                    f"(largest gap {np.abs(gap).max():.6g}; table "
+                    f"{'is integer-valued' if integer_valued else 'was not balanced'})"
+                )
+            x = row_total.copy()
+        elif np.any(np.abs(gap) > BALANCE_RTOL * scale):
+            worst = int(np.argmax(np.abs(gap) / scale))
+            notes.append(
+                f"not balanced: x differs from Z1 + Y1 by up to {gap[worst]:.6g} at "
+                f"{row_labels[worst]}; pass rebalance=True to use row totals"
+            )
+
+        negative = np.flatnonzero(x < 0)
+        if negative.size and rebalance and integer_valued and published_x is not None:
+            # A rounded table can have row totals of -1 where the published output is 0 (a
+            # rounded or truncated negative inventory change). Keep such rounding artefacts, as the
+            # reference tools do, so identities stay exact; anything larger is an error.
+            nonzero = (Z[negative] != 0).sum(axis=1) + (Y_full[negative] != 0).sum(axis=1)
+            artefact = (published_x[negative] >= 0) & (-x[negative] <= 1.0 * nonzero + 1e-9)
+            if artefact.any():
+                kept = ", ".join(row_labels[i] for i in negative[artefact])
+                notes.append(
+                    f"rounding artefact kept: row totals below 0 at {kept} (published output "
+                    "0); their A columns are 0 and v = va/x"
+                )
+            negative = negative[~artefact]
+        if negative.size:
+            shown = ", ".join(f"{row_labels[i]} ({x[i]:.6g})" for i in negative[:5])
+            raise ValidationError(
+                f"negative gross output in {negative.size} country-sector(s): {shown}",
+                path=where,
+            )
+        zero = tuple(row_labels[i] for i in np.flatnonzero(x == 0))
+        if zero:
+            notes.append(
+                f"{len(zero)} country-sector(s) with zero output: their A columns and v are 0"
+            )
+
+        va = x - Z.sum(axis=0)
+        if published_va is not None:
+            published_va = np.asarray(published_va, dtype=np.float64).reshape(-1)
+            if published_va.shape != (GN,):
+                raise ValidationError(
+                    f"value added has {published_va.shape[0]} entries, expected {GN}",
+                    path=where,
+                )
+            va_gap = np.abs(va - published_va) / np.maximum(np.abs(x), 1.0)
+            if np.any(va_gap > 1e-6):
+                worst = int(np.argmax(va_gap))
+                notes.append(
+                    "value added derived as x - column sums of Z differs from the published "
+                    f"VA rows by up to {va_gap[worst]:.3g} of output at {row_labels[worst]}"
+                )
+
+        def names(values: Sequence[str] | None, default: tuple[str, ...]) -> tuple[str, ...]:
+            if values is None:
+                return default
+            values = tuple(str(v) for v in values)
+            if len(values) != len(default):
+                raise ValidationError(
+                    f"{len(values)} names given for {len(default)} labels", path=where
+                )
+            return values
+
+        return cls(
+            Z=_readonly(Z),
+            Y_full=_readonly(Y_full),
+            x=_readonly(x),
+            va=_readonly(va),
+            countries=countries,
+            sectors=sectors,
+            fd_categories=fd_categories,
+            source_countries=names(source_countries, countries),
+            sector_names=names(sector_names, sectors),
+            fd_category_names=names(fd_category_names, fd_categories),
+            year=year,
+            source=source,
+            units=units,
+            inventory_category=inventory_category,
+            published_va=None if published_va is None else _readonly(published_va),
+            validation=ValidationReport(
+                zero_output=zero,
+                balance_gap=gap_frame,
+                rebalanced=bool(rebalance),
+                notes=tuple(notes),
+            ),
+        )
+
+    # ------------------------------------------------------------------ dimensions, labels
+    @property
+    def G(self) -> int:
+        return len(self.countries)
+
+    @property
+    def N(self) -> int:
+        return len(self.sectors)
+
+    @property
+    def F(self) -> int:
+        return len(self.fd_categories)
+
+    @property
+    def GN(self) -> int:
+        return self.G * self.N
+
+    @cached_property
+    def row_index(self) -> pd.MultiIndex:
+        """(country, sector) labels of the GN rows/columns."""
+        return pd.MultiIndex.from_product(
+            [self.countries, self.sectors], names=["country", "sector"]
+        )
+
+    def country_position(self, code: str) -> int:
+        """Position of an ISO3 (or the source's own) country code; clear error if unknown."""
+        code_upper = code.upper()
+        for i, (iso, own) in enumerate(zip(self.countries, self.source_countries, strict=True)):
+            if code_upper in (iso.upper(), own.upper()):
+                return i
+        raise ValidationError(
+            f"unknown country {code!r}; the table has {', '.join(self.countries)}",
+            location=f"{self.source} {self.year}",
+        )
+
+    def sector_position(self, code: str) -> int:
+        for i, (sec, name) in enumerate(zip(self.sectors, self.sector_names, strict=True)):
+            if code in (sec, name):
+                return i
+        raise ValidationError(
+            f"unknown sector {code!r}; the table has {', '.join(self.sectors)}",
+            location=f"{self.source} {self.year}",
+        )
+
+    def country_slice(self, country: int | str) -> slice:
+        """Rows of one country in the GN ordering."""
+        s = country if isinstance(country, int) else self.country_position(country)
+        return slice(s * self.N, (s + 1) * self.N)
+
+    # ------------------------------------------------------------------ derived quantities
+    @cached_property
+    def Y(self) -> np.ndarray:
+        """Final demand by destination country, (GN, G): categories summed."""
+        return _readonly(self.Y_full.reshape(self.GN, self.G, self.F).sum(axis=2))
+
+    @cached_property
+    def y(self) -> np.ndarray:
+        """Final goods output by producing country-sector, (GN,)."""
+        return _readonly(self.Y.sum(axis=1))
+
+    @cached_property
+    def inventories(self) -> np.ndarray:
+        """Changes in inventories used by each country-sector's output, (GN,)."""
+        if self.inventory_category is None:
+            return _readonly(np.zeros(self.GN))
+        k = self.fd_categories.index(self.inventory_category)
+        return _readonly(self.Y_full.reshape(self.GN, self.G, self.F)[:, :, k].sum(axis=1))
+
+    @cached_property
+    def inverse_output(self) -> np.ndarray:
+        """1/x with 0 where x = 0 (METHODS §1: zero output gives zero A column and v)."""
+        with np.errstate(divide="ignore"):
+            inv = np.where(self.x != 0, 1.0 / np.where(self.x != 0, self.x, 1.0), 0.0)
+        return _readonly(inv)
+
+    @cached_property
+    def A(self) -> np.ndarray:
+        """Input coefficients A = Z x̂⁻¹, (GN, GN)."""
+        return _readonly(self.Z * self.inverse_output[None, :])
+
+    @cached_property
+    def v(self) -> np.ndarray:
+        """Value-added coefficients v = va ⊘ x (0 where x = 0), (GN,)."""
+        return _readonly(self.va * self.inverse_output)
+
+    @cached_property
+    def lu_factor(self) -> tuple[np.ndarray, np.ndarray]:
+        """LU factorisation of (I − A), reused by every solve (scenarios, Ghosh, …)."""
+        identity_minus_a = np.eye(self.GN) - self.A
+        return scipy.linalg.lu_factor(identity_minus_a, check_finite=False)
+
+    @cached_property
+    def B(self) -> np.ndarray:
+        """Global Leontief inverse B = (I − A)⁻¹, (GN, GN)."""
+        lu, piv = self.lu_factor
+        identity = np.eye(self.GN)
+        return _readonly(scipy.linalg.lu_solve((lu, piv), identity, check_finite=False))
+
+    def leontief_solve(self, rhs: np.ndarray) -> np.ndarray:
+        """Solve (I − A) X = rhs without forming B (for a few right-hand sides)."""
+        return scipy.linalg.lu_solve(self.lu_factor, rhs, check_finite=False)
+
+    @cached_property
+    def A_blocks(self) -> np.ndarray:
+        """A as a (G, G, N, N) view: A_blocks[s, r] = A_sr."""
+        return self.A.reshape(self.G, self.N, self.G, self.N).transpose(0, 2, 1, 3)
+
+    @cached_property
+    def B_blocks(self) -> np.ndarray:
+        """B as a (G, G, N, N) view: B_blocks[s, r] = B_sr."""
+        return self.B.reshape(self.G, self.N, self.G, self.N).transpose(0, 2, 1, 3)
+
+    @cached_property
+    def A_domestic(self) -> np.ndarray:
+        """Diagonal blocks A_ss, (G, N, N)."""
+        idx = np.arange(self.G)
+        return _readonly(self.A_blocks[idx, idx])
+
+    @cached_property
+    def local_inverse(self) -> np.ndarray:
+        """Block-diagonal local inverses L_ss = (I − A_ss)⁻¹ stacked as (G, N, N)."""
+        eye = np.eye(self.N)[None, :, :]
+        return _readonly(np.linalg.inv(eye - self.A_domestic))
+
+    def local_inverse_full(self) -> np.ndarray:
+        """L as a dense block-diagonal (GN, GN) matrix (only where an algorithm needs it)."""
+        return scipy.linalg.block_diag(*self.local_inverse)
+
+    @cached_property
+    def exports(self) -> np.ndarray:
+        """Bilateral gross exports E[i, r] of country-sector i to country r, (GN, G).
+
+        E_sr = Z_sr u + Y_sr for r ≠ s; the domestic column (r = s) is 0.
+        """
+        Z_to_country = self.Z.reshape(self.GN, self.G, self.N).sum(axis=2)
+        E = Z_to_country + self.Y
+        own = np.repeat(np.arange(self.G), self.N)
+        E[np.arange(self.GN), own] = 0.0
+        return _readonly(E)
+
+    @cached_property
+    def total_exports(self) -> np.ndarray:
+        """e_s*: total gross exports of each country-sector, (GN,)."""
+        return _readonly(self.exports.sum(axis=1))
+
+    @cached_property
+    def country_of_row(self) -> np.ndarray:
+        """Country position of each of the GN rows."""
+        return np.repeat(np.arange(self.G), self.N)
+
+    def describe(self) -> str:
+        """One line naming the table, for notes under every result."""
+        year = f" {self.year}" if self.year is not None else ""
+        return f"{self.source}{year}: {self.G} countries x {self.N} sectors, {self.units}"
+
+    # ------------------------------------------------------------------ aggregation
+    def aggregate(
+        self,
+        countries: Mapping[str, Sequence[str]] | None = None,
+        sectors: Mapping[str, Sequence[str]] | None = None,
+    ) -> MRIOModel:
+        """Aggregate countries into groups and/or sectors into sector groups.
+
+        Each mapping sends a new code to the list of old codes it contains. Every old code
+        must be used exactly once (a country left out of every group stays as it is).
+        Summing Z, final demand and x keeps the table balanced.
+        """
+        country_map = _partition(self.countries, countries, "country", self)
+        sector_map = _partition(self.sectors, sectors, "sector", self)
+        new_countries = list(dict.fromkeys(country_map.values()))
+        new_sectors = list(dict.fromkeys(sector_map.values()))
+        c_idx = np.array([new_countries.index(country_map[c]) for c in self.countries])
+        s_idx = np.array([new_sectors.index(sector_map[s]) for s in self.sectors])
+        Gn, Nn = len(new_countries), len(new_sectors)
+        row_to_new = (c_idx[:, None] * Nn + s_idx[None, :]).reshape(-1)
+        agg = np.zeros((Gn * Nn, self.GN))
+        agg[row_to_new, np.arange(self.GN)] = 1.0
+        Z = agg @ self.Z @ agg.T
+        fd_to_new = (c_idx[:, None] * self.F + np.arange(self.F)[None, :]).reshape(-1)
+        fd_agg = np.zeros((Gn * self.F, self.G * self.F))
+        fd_agg[fd_to_new, np.arange(self.G * self.F)] = 1.0
+        Y_full = agg @ self.Y_full @ fd_agg.T
+        x = agg @ self.x
+        own_names = {c: o for c, o in zip(self.countries, self.source_countries, strict=True)}
+        return MRIOModel.from_arrays(
+            Z,
+            Y_full,
+            countries=new_countries,
+            sectors=new_sectors,
+            fd_categories=self.fd_categories,
+            x=x,
+            rebalance=False,
+            source_countries=[own_names.get(c, c) for c in new_countries],
+            sector_names=[
+                dict(zip(self.sectors, self.sector_names, strict=True)).get(s, s)
+                for s in new_sectors
+            ],
+            fd_category_names=self.fd_category_names,
+            year=self.year,
+            source=self.source,
+            units=self.units,
+            inventory_category=self.inventory_category,
+        )
+
+
+# ---------------------------------------------------------------------- helpers
+def _check_labels(kind: str, labels: tuple[str, ...], where: str | None) -> None:
+    if not labels:
+        raise ValidationError(f"no {kind} labels", path=where)
+    missing = [i for i, label in enumerate(labels) if not label or label.lower() == "nan"]
+    if missing:
+        raise ValidationError(f"missing {kind} label at position {missing[0] + 1}", path=where)
+    seen: set[str] = set()
+    for label in labels:
+        if label in seen:
+            raise ValidationError(f"duplicate {kind} label {label!r}", path=where)
+        seen.add(label)
+
+
+def _check_finite(
+    what: str, array: np.ndarray, rows: list[str], cols: list[str], where: str | None
+) -> None:
+    bad = ~np.isfinite(array)
+    if bad.any():
+        i, j = np.argwhere(bad)[0]
+        raise ValidationError(
+            f"{what} has {int(bad.sum())} NaN/inf value(s), first at row {rows[i]} "
+            f"(row {i + 1}), column {cols[j]} (column {j + 1})",
+            path=where,
+        )
+
+
+def _partition(
+    labels: tuple[str, ...],
+    groups: Mapping[str, Sequence[str]] | None,
+    kind: str,
+    model: MRIOModel,
+) -> dict[str, str]:
+    mapping = {label: label for label in labels}
+    if not groups:
+        return mapping
+    assigned: dict[str, str] = {}
+    for new, members in groups.items():
+        for member in members:
+            if member not in mapping:
+                raise ValidationError(
+                    f"unknown {kind} {member!r} in group {new!r}",
+                    location=f"{model.source} {model.year}",
+                )
+            if member in assigned:
+                raise ValidationError(
+                    f"{kind} {member!r} is in both {assigned[member]!r} and {new!r}",
+                    location=f"{model.source} {model.year}",
+                )
+            assigned[member] = new
+    mapping.update(assigned)
+    return mapping

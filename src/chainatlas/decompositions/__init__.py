@@ -1,0 +1,37 @@
+"""Gross-export decompositions (METHODS §3–§4).
+
+``decompose(model, method)`` returns a :class:`Decomposition`; ``.to_frame(level)`` gives the
+tidy table. Methods: tiva, kww, wwz, bm-source, bm-sink, bm-adb.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+from chainatlas.core.model import MRIOModel
+from chainatlas.decompositions.tidy import LEVELS, Decomposition
+from chainatlas.errors import ChainAtlasError
+
+# method name -> (module, function); modules are imported on first use
+METHODS: dict[str, tuple[str, str]] = {
+    "tiva": ("chainatlas.decompositions.tiva", "tiva"),
+    "kww": ("chainatlas.decompositions.kww", "kww"),
+    "wwz": ("chainatlas.decompositions.wwz", "wwz"),
+    "bm-source": ("chainatlas.decompositions.borin_mancini", "bm_source"),
+    "bm-sink": ("chainatlas.decompositions.borin_mancini", "bm_sink"),
+    "bm-adb": ("chainatlas.decompositions.borin_mancini", "bm_adb"),
+}
+
+
+def decompose(model: MRIOModel, method: str = "wwz") -> Decomposition:
+    """Decompose the gross exports of ``model`` with ``method``."""
+    key = method.lower()
+    if key not in METHODS:
+        raise ChainAtlasError(
+            f"unknown decomposition method {method!r}; choose one of {', '.join(METHODS)}"
+        )
+    module, function = METHODS[key]
+    return getattr(import_module(module), function)(model)
+
+
+__all__ = ["LEVELS", "METHODS", "Decomposition", "decompose"]

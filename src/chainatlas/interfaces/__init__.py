@@ -1,0 +1,1 @@
+"""User interfaces: the command line (cli/) and the local web atlas (web/)."""

@@ -1,0 +1,1 @@
+"""The ``chainatlas`` command line. Each command lives in its own module with ``register(app)``."""
