@@ -204,6 +204,24 @@ class MRIOModel:
                 f"{len(zero)} country-sector(s) with zero output: their A columns and v are 0"
             )
 
+        stray = np.flatnonzero((x == 0) & (np.abs(Y_full).sum(axis=1) > 0))
+        if stray.size:
+            # Rounded tables can hold +1/-1 final-demand entries in a sector with zero output:
+            # with v = 0 there, they carry no value added, so V̂BY column sums miss them.
+            notes.append(
+                "final-demand entries in zero-output sector(s) "
+                f"{', '.join(row_labels[i] for i in stray)} carry no value added "
+                f"(largest {np.abs(Y_full[stray]).max():.6g})"
+            )
+        inputs_without_output = np.flatnonzero((x == 0) & (np.abs(Z).sum(axis=0) > 0))
+        if inputs_without_output.size:
+            # A zero-output column has A = 0, so its (rounding-sized) inputs drop out of B:
+            # B y then equals x minus those inputs for the supplying rows.
+            notes.append(
+                "inputs of zero-output sector(s) "
+                f"{', '.join(row_labels[i] for i in inputs_without_output)} are dropped by "
+                f"A = Z x̂⁻¹ (total {np.abs(Z[:, inputs_without_output]).sum():.6g})"
+            )
         va = x - Z.sum(axis=0)
         if published_va is not None:
             published_va = np.asarray(published_va, dtype=np.float64).reshape(-1)
