@@ -64,12 +64,14 @@ def run(argv: list[str] | None = None) -> None:
         sys.exit(130)
     except SystemExit:
         raise
-    except Exception as exc:  # click usage errors
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
+    except Exception as exc:
+        # Usage errors (missing or bad options) come from the click that typer uses (vendored
+        # in recent typer releases): they know how to show themselves and their exit code.
+        if callable(getattr(exc, "show", None)) and isinstance(
+            getattr(exc, "exit_code", None), int
+        ):
             exc.show()
-            sys.exit(2)
+            sys.exit(exc.exit_code)
         raise
 
 

@@ -1,0 +1,62 @@
+"""The WIOD 2013 R-format loader on the real files, and its errors for bad input."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+
+import chainatlas
+from chainatlas.errors import ChainAtlasError, DataNotFoundError, UnknownSourceError
+
+
+def test_loads_labels_and_values(wiod2011):
+    model = wiod2011
+    assert model.year == 2011 and model.source == "wiod2013"
+    assert model.sectors[:3] == ("c1", "c2", "c3") and len(model.sectors) == 35
+    assert model.sector_names[13] == "Electrical and Optical Equipment"
+    assert model.fd_categories == ("c37", "c38", "c39", "c41", "c42")
+    assert model.inventory_category == "c42"
+    chn = model.country_position("CHN")
+    # the published output of China's electrical equipment sector in 2011 (USD mn, rounded)
+    # differs from the rebalanced row total only by the rounding of Z and Y
+    published_gap = model.validation.balance_gap.set_index(["country", "sector"])
+    assert abs(published_gap.loc[("CHN", "c14"), "gap"]) <= 108
+    assert model.x[chn * 35 + 13] > 1e6
+
+
+def test_available_years(wiod_dir):
+    assert chainatlas.available_years("wiod2013", wiod_dir) == list(range(1995, 2012))
+
+
+def test_unknown_year_names_available_years(wiod_dir):
+    with pytest.raises(DataNotFoundError, match=r"unknown year 1990; available: 1995"):
+        chainatlas.load("wiod2013", wiod_dir, year=1990)
+
+
+def test_unknown_source():
+    with pytest.raises(UnknownSourceError, match="unknown source 'wiod1999'"):
+        chainatlas.load("wiod1999", ".", year=2000)
+
+
+def test_missing_path():
+    with pytest.raises(DataNotFoundError, match="no such file or directory"):
+        chainatlas.load("wiod2013", "/nonexistent/wiod", year=2011)
+
+
+def test_truncated_file_names_the_file(tmp_path, wiod_dir):
+    source = wiod_dir / "wiot_2011.RData"
+    truncated = tmp_path / "wiot_2011.RData"
+    truncated.write_bytes(source.read_bytes()[:50_000])
+    with pytest.raises(ChainAtlasError, match=r"wiot_2011\.RData: cannot read R data file"):
+        chainatlas.load("wiod2013", tmp_path, year=2011)
+
+
+def test_single_file_path_and_rebalance_off(tmp_path, wiod_dir):
+    shutil.copy(wiod_dir / "wiot_1995.RData", tmp_path / "wiot_1995.RData")
+    model = chainatlas.load("wiod2013", tmp_path / "wiot_1995.RData", rebalance=False)
+    assert model.year == 1995 and not model.validation.rebalanced
+    assert any("not balanced" in note for note in model.validation.notes)
+    # published output kept as x
+    assert np.all(model.x >= 0)
