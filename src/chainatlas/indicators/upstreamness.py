@@ -1,0 +1,95 @@
+"""Upstreamness, downstreamness and final-use share (Antràs–Chor 2018; METHODS §6.3).
+
+Uncorrected (Miller–Temurshoev MRIO form): U = (I − x̂⁻¹Z)⁻¹u, D = u'(I − A)⁻¹,
+FUGO = f ⊘ x with f the final use of each country-sector's output (inventories included).
+Net-inventory correction (the default; Antràs & Chor 2018): with N the row sum of the
+inventory final-demand columns and x̃ = x − N,
+U = (I − x̃̂⁻¹Z)⁻¹u, D = u'(I − Ã)⁻¹ with Ã_ij = Z_ij x_i /(x̃_i x_j), FUGO = (f − N) ⊘ x̃.
+Rows with zero (or, for the corrected variant, zero net) output get NaN.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import scipy.linalg
+
+from chainatlas.core.model import MRIOModel
+from chainatlas.indicators._common import attach_metadata, safe_divide
+
+UPSTREAMNESS_INDICATORS = (
+    "upstreamness",
+    "downstreamness",
+    "final_use_share",
+    "upstreamness_uncorrected",
+    "downstreamness_uncorrected",
+    "final_use_share_uncorrected",
+)
+
+
+def _solve(matrix: np.ndarray, rhs: np.ndarray, transpose: bool = False) -> np.ndarray:
+    lu = scipy.linalg.lu_factor(np.eye(matrix.shape[0]) - matrix, check_finite=False)
+    return scipy.linalg.lu_solve(lu, rhs, trans=1 if transpose else 0, check_finite=False)
+
+
+def upstreamness_values(model: MRIOModel, corrected: bool = True) -> dict[str, np.ndarray]:
+    """(GN,) arrays: upstreamness, downstreamness, final_use_share for one variant."""
+    x = model.x
+    ones = np.ones(model.GN)
+    final_use = model.y
+    if corrected:
+        inventories = model.inventories
+        net = x - inventories
+        inv_net = safe_divide(np.ones_like(net), net)
+        inv_net = np.where(np.isfinite(inv_net), inv_net, 0.0)
+        ghosh = model.Z * inv_net[:, None]  # x̃̂⁻¹ Z
+        up = _solve(ghosh, ones)
+        a_tilde = model.A * (x * inv_net)[:, None]  # Z_ij x_i / (x̃_i x_j)
+        down = _solve(a_tilde, ones, transpose=True)
+        fugo = safe_divide(final_use - inventories, net)
+        valid = net != 0
+    else:
+        # (I − x̂⁻¹Z)⁻¹u = x̂⁻¹ B x and u'(I − A)⁻¹ = u'B: reuse the model's B
+        up = safe_divide(model.B @ x, x)
+        down = ones @ model.B
+        fugo = safe_divide(final_use, x)
+        valid = x != 0
+    up = np.where(valid & (x != 0), up, np.nan)
+    down = np.where(valid & (x != 0), down, np.nan)
+    return {"upstreamness": up, "downstreamness": down, "final_use_share": fugo}
+
+
+def upstreamness(model: MRIOModel) -> pd.DataFrame:
+    """Tidy frame: year, country, sector, indicator, value with the corrected indicators
+    (upstreamness, downstreamness, final_use_share) and the *_uncorrected variants."""
+    corrected = upstreamness_values(model, corrected=True)
+    plain = upstreamness_values(model, corrected=False)
+    columns = {**corrected, **{f"{k}_uncorrected": v for k, v in plain.items()}}
+    countries = np.repeat(np.array(model.countries, dtype=object), model.N)
+    sectors = np.tile(np.array(model.sectors, dtype=object), model.G)
+    frame = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "year": model.year,
+                    "country": countries,
+                    "sector": sectors,
+                    "indicator": name,
+                    "value": values,
+                }
+            )
+            for name, values in columns.items()
+        ],
+        ignore_index=True,
+    )
+    notes = [
+        "corrected = Antràs–Chor (2018) net-inventory variant (x̃ = x − inventories); "
+        "*_uncorrected = Miller–Temurshoev MRIO form",
+    ]
+    if model.inventory_category is None:
+        notes.append("table has no inventory category: corrected = uncorrected")
+    fugo_out = frame[
+        frame["indicator"].str.startswith("final_use_share")
+        & ((frame["value"] < -1e-9) | (frame["value"] > 1 + 1e-9))
+    ]
+    return attach_metadata(frame, model, (), notes, fugo_out)
