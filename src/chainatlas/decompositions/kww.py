@@ -16,7 +16,7 @@ import numpy as np
 
 from chainatlas.core.model import MRIOModel
 from chainatlas.decompositions.tidy import Decomposition
-from chainatlas.decompositions.tiva import origin_multipliers
+from chainatlas.decompositions.tiva import origin_multipliers, residual_notes
 
 KWW_TERMS = (
     "DVA_FIN",
@@ -89,7 +89,9 @@ def kww(model: MRIOModel) -> Decomposition:
         "FVA_INT": np.einsum("sn,sn->s", foreign, absorbed_by_partner),
         "FDC": np.einsum("sn,sn->s", foreign, exported_on),
     }
-    return Decomposition.of(model, "kww", terms, ("KWW terms are defined at country level only",))
+    residual = e.sum(axis=1) - sum(terms.values())
+    notes = ("KWW terms are defined at country level only", *residual_notes(model, residual))
+    return Decomposition.of(model, "kww", terms, notes)
 
 
 __all__ = ["EXVATOOLS_NAMES", "KWW_TERMS", "kww"]

@@ -74,6 +74,30 @@ def exports_cube(model: MRIOModel) -> np.ndarray:
     return model.exports.reshape(model.G, model.N, model.G).transpose(0, 2, 1)
 
 
+def residual_notes(model: MRIOModel, residual: np.ndarray) -> tuple[str, ...]:
+    """A note when the terms do not add up to gross exports (``residual`` = exports − Σ terms).
+
+    On a balanced table with positive output they add up exactly. Integer-rounded copies such
+    as the WIOD R package have sectors with zero output that still trade; METHODS §1 gives them
+    a zero A column and v = 0, so their exports carry no value added and inputs they buy drop
+    out of A x: a few USD million of exports then end up in no term. Say so, with the amount,
+    rather than attribute it silently to some term.
+    """
+    total = float(np.abs(residual).sum())
+    if total <= 1e-9 * max(float(np.abs(model.exports).sum()), 1.0):
+        return ()
+    zero = [
+        f"{model.countries[i // model.N]}.{model.sectors[i % model.N]}"
+        for i in np.flatnonzero(model.x == 0)
+        if model.total_exports[i] != 0 or model.Z[:, i].any()
+    ]
+    return (
+        f"terms sum to gross exports minus {total:.6g} (sum of |gap| over all cells, "
+        f"{model.units}): zero-output sector(s) {', '.join(zero) or '(none)'} trade but have no "
+        "value added (rounding artefact of the table)",
+    )
+
+
 def cube_to_rows(cube: np.ndarray) -> np.ndarray:
     """(G exporter, G importer, N) -> (GN, G) term layout; the exporter's own column set to 0."""
     G, _, N = cube.shape
@@ -100,7 +124,9 @@ def tiva(model: MRIOModel) -> Decomposition:
         "EXGR_FVA": foreign,
     }
     terms = {name: cube_to_rows(m[:, None, :] * E) for name, m in multipliers.items()}
+    residual = model.exports - terms["EXGR_DVA"] - terms["EXGR_FVA"]
     notes = (
+        *residual_notes(model, residual),
         "TiVA terms are not all additive: EXGR_DDC + EXGR_IDC + EXGR_RIM = EXGR_DVA and "
         "EXGR_DVA + EXGR_FVA = gross exports",
         "TiVA EXGR_DDC (the exporting sector's own VA) is not WWZ/BM DDC (double counting)",
@@ -204,6 +230,7 @@ __all__ = [
     "exports_cube",
     "foreign_multiplier",
     "origin_multipliers",
+    "residual_notes",
     "tiva",
     "tiva_indicators",
 ]

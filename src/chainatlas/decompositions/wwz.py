@@ -22,6 +22,7 @@ from chainatlas.decompositions.tiva import (
     diagonal_blocks,
     domestic_multipliers,
     origin_multipliers,
+    residual_notes,
 )
 from chainatlas.errors import ChainAtlasError
 
@@ -159,7 +160,8 @@ def wwz(model: MRIOModel) -> Decomposition:
         "ODC": ova * through[..., 10],
     }
     terms = {name: cube_to_rows(cubes[name]) for name in WWZ_TERMS}
-    return Decomposition.of(model, "wwz", terms)
+    residual = model.exports - sum(terms.values())
+    return Decomposition.of(model, "wwz", terms, residual_notes(model, residual))
 
 
 def wwz_to_kww(decomposition: Decomposition) -> Decomposition:
