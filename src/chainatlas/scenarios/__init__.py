@@ -1,0 +1,48 @@
+"""Shocks and scenarios on MRIO tables (METHODS §14).
+
+Scenario files (TOML) name a base table, a list of shocks and the outputs wanted; see
+docs/scenarios.md. Python use::
+
+    from chainatlas.scenarios import run_scenario
+    result = run_scenario("examples/scenarios/china_intermediates_minus2.toml", path="...")
+    result.tables["country"]; print(result.summary_markdown)
+
+Shock kinds: demand (Leontief), supply (Ghosh), extraction (total/backward/forward), supply_cut,
+relocation, tariff (Leontief price model). Many supply cuts on one table:
+:class:`SupplyCutBatch` (Sherman–Morrison–Woodbury on the base inverse).
+"""
+
+from __future__ import annotations
+
+from chainatlas.scenarios.batch import SupplyCutBatch, run_supply_cuts
+from chainatlas.scenarios.runner import (
+    ScenarioResult,
+    check_scenario,
+    run_scenario,
+    run_scenario_year,
+)
+from chainatlas.scenarios.spec import (
+    OUTPUT_TABLES,
+    SHOCK_KINDS,
+    ScenarioError,
+    ScenarioSpec,
+    load_scenario,
+    parse_scenario,
+    resolve_shocks,
+)
+
+__all__ = [
+    "OUTPUT_TABLES",
+    "SHOCK_KINDS",
+    "ScenarioError",
+    "ScenarioResult",
+    "ScenarioSpec",
+    "SupplyCutBatch",
+    "check_scenario",
+    "load_scenario",
+    "parse_scenario",
+    "resolve_shocks",
+    "run_scenario",
+    "run_scenario_year",
+    "run_supply_cuts",
+]

@@ -1,0 +1,342 @@
+"""Run scenario files: per table-year units, result assembly, Markdown summary."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from chainatlas.core.model import MRIOModel
+from chainatlas.errors import ChainAtlasError
+from chainatlas.scenarios.prices import tariff_prices
+from chainatlas.scenarios.results import (
+    base_measures,
+    group_table,
+    price_tables,
+    quantity_tables,
+)
+from chainatlas.scenarios.shocks import QUANTITY_SHOCKS
+from chainatlas.scenarios.spec import (
+    OUTPUT_TABLES,
+    ScenarioError,
+    ScenarioSpec,
+    load_scenario,
+    resolve_shocks,
+)
+
+
+@dataclass
+class ScenarioResult:
+    """Everything a scenario run produced: tidy tables and a short Markdown summary."""
+
+    spec: ScenarioSpec
+    tables: dict[str, pd.DataFrame]
+    summary_markdown: str
+    notes: list[str] = field(default_factory=list)
+
+    def write(self, out_dir: str | os.PathLike[str], fmt: str = "parquet") -> list[Path]:
+        """Write each table as ``<name>.parquet`` (or .csv) and ``summary.md``, atomically."""
+        from chainatlas.interfaces.cli.options import atomic_write, write_table
+
+        target = Path(out_dir)
+        if target.exists() and not target.is_dir():
+            raise ChainAtlasError("output path exists and is not a directory", path=str(target))
+        written = []
+        for name, frame in self.tables.items():
+            written.append(write_table(frame, target / f"{name}.{fmt}"))
+        written.append(
+            atomic_write(target / "summary.md", lambda tmp: tmp.write_text(self.summary_markdown))
+        )
+        return written
+
+
+def _load_model(spec: ScenarioSpec, year: int, path: str | os.PathLike[str] | None) -> MRIOModel:
+    from chainatlas import sources
+
+    return sources.load(spec.source, path, year)
+
+
+def check_scenario(
+    path_or_dict: str | os.PathLike[str] | Mapping[str, Any],
+    path: str | os.PathLike[str] | None = None,
+    model: MRIOModel | None = None,
+) -> ScenarioSpec:
+    """Validate a scenario fully (structure, then labels against its table); raise on problems."""
+    spec = load_scenario(path_or_dict)
+    if model is not None:
+        resolve_shocks(spec, model)
+        return spec
+    for year in spec.years:
+        try:
+            table = _load_model(spec, year, path)
+        except ChainAtlasError as exc:
+            raise ScenarioError(
+                [f"table: cannot load {spec.source} {year} to check labels: {exc}"],
+                path=spec.origin,
+            ) from None
+        resolve_shocks(spec, table)
+    return spec
+
+
+def run_scenario_year(spec: ScenarioSpec, model: MRIOModel) -> dict[str, pd.DataFrame]:
+    """Run every shock of ``spec`` on one table (the unit a distributed backend calls).
+
+    Each shock is evaluated against the same base table (shocks are alternatives, not
+    cumulative). Returns the tables named in ``spec.tables`` plus ``references``.
+    """
+    resolved = resolve_shocks(spec, model)
+    base = None
+    collected: dict[str, list[pd.DataFrame]] = {name: [] for name in OUTPUT_TABLES}
+    collected["references"] = []
+    groups = _resolve_output_groups(spec, model)
+    for shock in resolved:
+        labels = {
+            "scenario": spec.name,
+            "shock": shock.spec.id,
+            "kind": shock.spec.kind,
+            "year": model.year,
+        }
+        notes = list(shock.notes)
+        if shock.spec.kind == "tariff":
+            outcome = tariff_prices(model, shock.params["entries"])
+            cs, country = price_tables(model, outcome, labels)
+            collected["prices_country_sector"].append(cs)
+            collected["prices_country"].append(country)
+            notes += outcome.notes
+            notes.append(
+                "tariff cost at base flows: intermediates "
+                f"{outcome.intermediate_tariff_cost:,.0f}, "
+                f"final goods {outcome.final_tariff_cost:,.0f} ({model.units})"
+            )
+        else:
+            if base is None:
+                base = base_measures(model)
+            outcome = QUANTITY_SHOCKS[shock.spec.kind](model, dict(shock.params))
+            cs, country = quantity_tables(model, outcome, base, labels)
+            collected["country_sector"].append(cs)
+            collected["country"].append(country)
+            if groups:
+                collected["groups"].append(group_table(country, groups))
+            notes += outcome.notes
+            collected["references"].append(_references(shock, country, model, labels))
+        collected["notes"].append(
+            pd.DataFrame({**{k: [v] * len(notes) for k, v in labels.items()}, "note": notes})
+        )
+    for _name, _members, note in groups:
+        if note:
+            collected["notes"].append(
+                pd.DataFrame(
+                    {
+                        "scenario": [spec.name],
+                        "shock": [""],
+                        "kind": [""],
+                        "year": [model.year],
+                        "note": [f"group {note}"],
+                    }
+                )
+            )
+    wanted = set(spec.tables) | {"references", "notes"}
+    return {
+        name: pd.concat(frames, ignore_index=True)
+        for name, frames in collected.items()
+        if frames and name in wanted
+    }
+
+
+def _resolve_output_groups(
+    spec: ScenarioSpec, model: MRIOModel
+) -> list[tuple[str, list[str], str]]:
+    out = []
+    for name in spec.groups:
+        try:
+            from chainatlas.core.groups import resolve_group
+
+            group = resolve_group(name, model.countries, year=model.year)
+            out.append((group.name, list(group.present), group.note() if group.missing else ""))
+        except ChainAtlasError:  # a plain country code, validated already
+            out.append((name, [model.countries[model.country_position(name)]], ""))
+    return out
+
+
+def _references(shock, country: pd.DataFrame, model: MRIOModel, labels: dict) -> pd.DataFrame:
+    rows = []
+    for ref, positions in zip(
+        shock.spec.references, shock.params.get("reference_countries", []), strict=False
+    ):
+        members = [model.countries[p] for p in positions]
+        subset = country[(country["measure"] == ref.measure) & country["country"].isin(members)]
+        ours = float(subset["change"].sum())
+        ours_abs = abs(ours)
+        rows.append(
+            {
+                **labels,
+                "reference": ref.label,
+                "measure": ref.measure,
+                "countries": ",".join(members),
+                "n_countries": len(members),
+                "ours": ours,
+                "published": ref.value,
+                "gap": ours_abs - abs(ref.value),
+                "ratio": ours_abs / abs(ref.value) if ref.value else np.nan,
+                "source": ref.source,
+                "note": ref.note,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def run_scenario(
+    path_or_dict: str | os.PathLike[str] | Mapping[str, Any] | ScenarioSpec,
+    path: str | os.PathLike[str] | None = None,
+    *,
+    model: MRIOModel | None = None,
+) -> ScenarioResult:
+    """Validate and run a scenario on every year it names.
+
+    ``path`` locates the table (else ``$CHAINATLAS_DATA``, else the fetch cache). ``model``
+    runs on an already loaded table instead (its year must be the scenario's only year).
+    """
+    spec = path_or_dict if isinstance(path_or_dict, ScenarioSpec) else load_scenario(path_or_dict)
+    if model is not None:
+        models = {model.year: model}
+        if list(spec.years) != [model.year]:
+            raise ChainAtlasError(
+                f"scenario names year(s) {list(spec.years)} but the model given is {model.year}",
+                path=spec.origin,
+            )
+    else:
+        models = {}
+        # Validate labels on every year before running any (one report of all problems).
+        problems: list[str] = []
+        for year in spec.years:
+            models[year] = _load_model(spec, year, path)
+            try:
+                resolve_shocks(spec, models[year])
+            except ScenarioError as exc:
+                problems.extend(exc.problems)
+        if problems:
+            raise ScenarioError(problems, path=spec.origin)
+    per_year = [run_scenario_year(spec, models[year]) for year in spec.years]
+    tables: dict[str, pd.DataFrame] = {}
+    for name in dict.fromkeys(n for result in per_year for n in result):
+        frames = [r[name] for r in per_year if name in r and not r[name].empty]
+        if frames:
+            tables[name] = pd.concat(frames, ignore_index=True)
+    summary = summary_markdown(spec, tables, models)
+    return ScenarioResult(spec=spec, tables=tables, summary_markdown=summary)
+
+
+# ---------------------------------------------------------------------- summary
+def _fmt(value: float, digits: int = 0) -> str:
+    if value is None or (isinstance(value, float) and not np.isfinite(value)):
+        return "–"
+    return f"{value:,.{digits}f}"
+
+
+def summary_markdown(
+    spec: ScenarioSpec, tables: dict[str, pd.DataFrame], models: Mapping[int, MRIOModel]
+) -> str:
+    lines = [f"# Scenario: {spec.name}", ""]
+    if spec.description:
+        lines += [spec.description.strip(), ""]
+    for model in models.values():
+        lines.append(f"Base table: {model.describe()}.")
+    lines.append("")
+    for note in spec.notes:
+        lines.append(f"> {note}")
+    if spec.notes:
+        lines.append("")
+    country = tables.get("country", pd.DataFrame())
+    prices = tables.get("prices_country", pd.DataFrame())
+    notes = tables.get("notes", pd.DataFrame())
+    refs = tables.get("references", pd.DataFrame())
+    for year in models:
+        for shock in spec.shocks:
+            lines += [f"## {shock.id} ({shock.kind}, {year})", ""]
+            if shock.description:
+                lines += [shock.description.strip(), ""]
+            if shock.kind == "tariff":
+                lines += _price_summary(prices, shock.id, year, spec.top)
+            else:
+                lines += _quantity_summary(country, shock.id, year, spec.top, models[year].units)
+            if not refs.empty:
+                mine = refs[(refs["shock"] == shock.id) & (refs["year"] == year)]
+                for _, ref in mine.iterrows():
+                    lines += [
+                        f"**Comparison with {ref['reference']}** ({ref['source']}): "
+                        f"ours {_fmt(ref['ours'])} vs published {_fmt(ref['published'])} "
+                        f"({ref['measure']}, {ref['n_countries']} economies; ours/published = "
+                        f"{ref['ratio']:.2f}, gap {_fmt(ref['gap'])}). {ref['note']}",
+                        "",
+                    ]
+            if not notes.empty:
+                mine = notes[(notes["shock"] == shock.id) & (notes["year"] == year)]
+                if not mine.empty:
+                    lines.append("Notes and limits:")
+                    lines += [f"- {n}" for n in mine["note"]]
+                    lines.append("")
+    if not notes.empty:
+        general = notes[notes["shock"] == ""]
+        lines += [f"- {n}" for n in general["note"].drop_duplicates()]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _quantity_summary(
+    country: pd.DataFrame, shock_id: str, year: int, top: int, units: str
+) -> list[str]:
+    frame = country[(country["shock"] == shock_id) & (country["year"] == year)]
+    if frame.empty:
+        return ["(no quantity results)", ""]
+    wide = frame.pivot(index="country", columns="measure", values="change")
+    pct = frame.pivot(index="country", columns="measure", values="pct_change")
+    exports = frame[frame["measure"] == "exports"].set_index("country")
+    world = wide.sum()
+    lines = [
+        f"World change ({units}): gross output {_fmt(world['gross_output'])}, GDP "
+        f"{_fmt(world['gdp'])}, gross exports {_fmt(world['exports'])}, value-added exports "
+        f"{_fmt(world['vax'])}.",
+        "",
+        f"Most affected economies by change in gross exports (top {top}; RoW not ranked):",
+        "",
+        "| rank | country | Δ exports | Δ exports % | share of world Δ exports | direct | "
+        "indirect | Δ GDP | Δ GDP % | Δ VAX |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    ranked = exports.dropna(subset=["rank_abs_change"]).sort_values("rank_abs_change").head(top)
+    for code, row in ranked.iterrows():
+        lines.append(
+            f"| {int(row['rank_abs_change'])} | {code} | {_fmt(row['change'], 1)} | "
+            f"{_fmt(row['pct_change'], 3)} | {_fmt(row['share_of_world_change'], 3)} | "
+            f"{_fmt(row['direct'], 1)} | {_fmt(row['indirect'], 1)} | "
+            f"{_fmt(wide.loc[code, 'gdp'], 1)} | {_fmt(pct.loc[code, 'gdp'], 3)} | "
+            f"{_fmt(wide.loc[code, 'vax'], 1)} |"
+        )
+    lines.append("")
+    return lines
+
+
+def _price_summary(prices: pd.DataFrame, shock_id: str, year: int, top: int) -> list[str]:
+    frame = prices[(prices["shock"] == shock_id) & (prices["year"] == year)]
+    if frame.empty:
+        return ["(no price results)", ""]
+    ranked = frame.dropna(subset=["rank_output_cost"]).sort_values("rank_output_cost").head(top)
+    lines = [
+        f"Largest cost increases (output-weighted cost index, top {top}; RoW not ranked):",
+        "",
+        "| rank | country | output cost % | final-goods price % | imported final goods % |",
+        "|---:|---|---:|---:|---:|",
+    ]
+    for _, row in ranked.iterrows():
+        lines.append(
+            f"| {int(row['rank_output_cost'])} | {row['country']} | "
+            f"{_fmt(100 * (row['output_cost_index'] - 1), 4)} | "
+            f"{_fmt(100 * (row['final_goods_price_index'] - 1), 4)} | "
+            f"{_fmt(100 * (row['imported_final_goods_price_index'] - 1), 4)} |"
+        )
+    lines.append("")
+    return lines

@@ -1,0 +1,898 @@
+"""Scenario files: parsing and validation (METHODS §14).
+
+A scenario is a TOML file (or the equivalent dict) with a ``[table]`` naming the base table by
+source and year(s), a list of ``[[shocks]]`` and optional ``[outputs]``. Validation happens in
+two passes and collects every problem before failing:
+
+1. :func:`parse_scenario` checks structure, types, kinds, ranges and option consistency (no
+   table needed);
+2. :func:`resolve_shocks` checks countries, groups, sectors and final-demand categories
+   against the loaded table and turns each shock into row/column positions.
+
+Every problem names the file and the TOML key path (``shocks[2].countries``). Indices in key
+paths count from 1, as a reader counts ``[[shocks]]`` blocks.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from chainatlas.core.model import MRIOModel
+from chainatlas.errors import ChainAtlasError, ValidationError
+
+SHOCK_KINDS = ("demand", "supply", "extraction", "supply_cut", "relocation", "tariff")
+OUTPUT_TABLES = (
+    "country",
+    "country_sector",
+    "groups",
+    "prices_country_sector",
+    "prices_country",
+    "notes",
+)
+EXTRACTION_MODES = ("total", "backward", "forward")
+FLOW_KINDS = ("intermediate", "final", "both")
+PROPAGATIONS = ("leontief", "ghosh")
+ALL = "ALL"  # keyword for "every country" / "every sector"
+FOREIGN = "FOREIGN"  # keyword: every country except the shocked (supplying/origin) country
+
+
+class ScenarioError(ValidationError):
+    """A scenario file with one or more problems; ``problems`` lists them all."""
+
+    def __init__(self, problems: Sequence[str], *, path: str | None = None):
+        self.problems = list(problems)
+        count = len(self.problems)
+        head = f"{count} problem{'s' if count != 1 else ''} in scenario"
+        super().__init__(head + ":\n  - " + "\n  - ".join(self.problems), path=path)
+
+
+# ---------------------------------------------------------------------- parsed (unresolved) spec
+@dataclass(frozen=True)
+class ReferenceFigure:
+    """A published figure to compare a shock's result with (never used to tune anything)."""
+
+    label: str
+    measure: str  # gross_output | gdp | exports | vax
+    value: float  # same units as the table (USD million for WIOD)
+    countries: tuple[str, ...] = (ALL,)
+    exclude: tuple[str, ...] = ()
+    source: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ShockSpec:
+    """One ``[[shocks]]`` entry as written (labels, not positions)."""
+
+    index: int  # 1-based position in the file
+    kind: str
+    id: str
+    description: str
+    options: Mapping[str, Any]
+    references: tuple[ReferenceFigure, ...] = ()
+
+    @property
+    def key(self) -> str:
+        return f"shocks[{self.index}]"
+
+
+@dataclass(frozen=True)
+class ScenarioSpec:
+    name: str
+    description: str
+    source: str
+    years: tuple[int, ...]
+    shocks: tuple[ShockSpec, ...]
+    tables: tuple[str, ...] = OUTPUT_TABLES
+    top: int = 10
+    groups: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    origin: str | None = None  # the file it came from, for messages
+
+
+# ---------------------------------------------------------------------- reading
+def read_scenario_file(path: str | Path) -> dict[str, Any]:
+    """Read a TOML scenario file; syntax errors name the file and line."""
+    file = Path(path)
+    if not file.is_file():
+        raise ValidationError("scenario file not found", path=str(file))
+    try:
+        with file.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise ValidationError(f"not valid TOML: {exc}", path=str(file)) from None
+    except UnicodeDecodeError as exc:
+        raise ValidationError(f"not UTF-8 text: {exc}", path=str(file)) from None
+
+
+def load_scenario(path_or_dict: str | Path | Mapping[str, Any]) -> ScenarioSpec:
+    """Read (if a path) and parse a scenario; raises :class:`ScenarioError` listing problems."""
+    if isinstance(path_or_dict, Mapping):
+        return parse_scenario(path_or_dict, origin=None)
+    raw = read_scenario_file(path_or_dict)
+    return parse_scenario(raw, origin=str(path_or_dict))
+
+
+class _Problems:
+    def __init__(self) -> None:
+        self.items: list[str] = []
+
+    def add(self, key: str, message: str) -> None:
+        self.items.append(f"{key}: {message}")
+
+
+def _labels(value: Any, key: str, problems: _Problems, *, allow_empty: bool = True) -> tuple:
+    """A string or list of strings -> tuple of strings (None if invalid)."""
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        if not value and not allow_empty:
+            problems.add(key, "must not be empty")
+        return tuple(value)
+    problems.add(key, f"expected a string or a list of strings, got {value!r}")
+    return ()
+
+
+def _number(value: Any, key: str, problems: _Problems) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        problems.add(key, f"expected a number, got {value!r}")
+        return None
+    if not np.isfinite(value):
+        problems.add(key, f"must be finite, got {value!r}")
+        return None
+    return float(value)
+
+
+def _share(value: Any, key: str, problems: _Problems) -> float | None:
+    number = _number(value, key, problems)
+    if number is not None and not 0.0 <= number <= 1.0:
+        problems.add(key, f"is a share and must lie in [0, 1], got {number:g}")
+        return None
+    return number
+
+
+def _choice(value: Any, key: str, choices: Sequence[str], problems: _Problems) -> str | None:
+    if not isinstance(value, str) or value.lower() not in choices:
+        problems.add(key, f"must be one of {', '.join(choices)}, got {value!r}")
+        return None
+    return value.lower()
+
+
+# Keys every shock kind accepts, and the kind-specific ones.
+_COMMON_KEYS = {"kind", "id", "description", "references"}
+_KIND_KEYS: dict[str, set[str]] = {
+    "demand": {"countries", "sectors", "destinations", "categories", "change", "amount"},
+    "supply": {"countries", "sectors", "change", "amount"},
+    "extraction": {"countries", "sectors", "mode"},
+    "supply_cut": {
+        "suppliers",
+        "supplier_sectors",
+        "users",
+        "user_sectors",
+        "change",
+        "flows",
+        "propagation",
+    },
+    "relocation": {
+        "country",
+        "sectors",
+        "share",
+        "buyers",
+        "destinations",
+        "weights",
+        "on_missing",
+        "flows",
+    },
+    "tariff": {"rates"},
+}
+_RATE_KEYS = {"exporters", "importers", "sectors", "user_sectors", "rate", "coverage", "label"}
+_REFERENCE_KEYS = {"label", "measure", "value", "countries", "exclude", "source", "note"}
+_MEASURES = ("gross_output", "gdp", "exports", "vax")
+
+
+def parse_scenario(raw: Mapping[str, Any], origin: str | None = None) -> ScenarioSpec:
+    """Check the structure of a scenario and return it parsed; all problems at once."""
+    problems = _Problems()
+    known_top = {"scenario", "table", "shocks", "outputs"}
+    for key in raw:
+        if key not in known_top:
+            problems.add(key, f"unknown section; expected one of {', '.join(sorted(known_top))}")
+
+    meta = raw.get("scenario", {})
+    if not isinstance(meta, Mapping):
+        problems.add("scenario", "must be a table ([scenario])")
+        meta = {}
+    for key in meta:
+        if key not in {"name", "description", "notes"}:
+            problems.add(f"scenario.{key}", "unknown key; expected name, description, notes")
+    name = meta.get("name", Path(origin).stem if origin else "scenario")
+    if not isinstance(name, str) or not name:
+        problems.add("scenario.name", "must be a non-empty string")
+        name = "scenario"
+    description = meta.get("description", "")
+    if not isinstance(description, str):
+        problems.add("scenario.description", "must be a string")
+        description = ""
+    notes = _labels(meta.get("notes", []), "scenario.notes", problems)
+
+    # --- table
+    table = raw.get("table")
+    source, years = "", ()
+    if not isinstance(table, Mapping):
+        problems.add("table", "missing [table] with source and year (e.g. wiod2013, 2011)")
+    else:
+        for key in table:
+            if key not in {"source", "year", "years"}:
+                problems.add(f"table.{key}", "unknown key; expected source, year or years")
+        source = table.get("source", "")
+        if not isinstance(source, str) or not source:
+            problems.add("table.source", 'missing table source (e.g. source = "wiod2013")')
+            source = ""
+        if ("year" in table) == ("years" in table):
+            problems.add("table", "give exactly one of year = 2011 or years = [2010, 2011]")
+        elif "year" in table:
+            if isinstance(table["year"], bool) or not isinstance(table["year"], int):
+                problems.add("table.year", f"expected an integer year, got {table['year']!r}")
+            else:
+                years = (table["year"],)
+        else:
+            value = table["years"]
+            if (
+                not isinstance(value, list)
+                or not value
+                or not all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+            ):
+                problems.add("table.years", f"expected a non-empty list of years, got {value!r}")
+            else:
+                years = tuple(sorted(set(value)))
+
+    # --- outputs
+    outputs = raw.get("outputs", {})
+    tables, top, groups = OUTPUT_TABLES, 10, ()
+    if not isinstance(outputs, Mapping):
+        problems.add("outputs", "must be a table ([outputs])")
+    else:
+        for key in outputs:
+            if key not in {"tables", "top", "groups"}:
+                problems.add(f"outputs.{key}", "unknown key; expected tables, top, groups")
+        if "tables" in outputs:
+            wanted = _labels(outputs["tables"], "outputs.tables", problems, allow_empty=False)
+            for i, table_name in enumerate(wanted, 1):
+                if table_name not in OUTPUT_TABLES:
+                    problems.add(
+                        f"outputs.tables[{i}]",
+                        f"unknown output table {table_name!r}; choose from "
+                        f"{', '.join(OUTPUT_TABLES)}",
+                    )
+            tables = tuple(t for t in wanted if t in OUTPUT_TABLES)
+        if "top" in outputs:
+            value = outputs["top"]
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                problems.add("outputs.top", f"expected a positive integer, got {value!r}")
+            else:
+                top = value
+        if "groups" in outputs:
+            groups = _labels(outputs["groups"], "outputs.groups", problems)
+
+    # --- shocks
+    shocks_raw = raw.get("shocks")
+    shocks: list[ShockSpec] = []
+    if not isinstance(shocks_raw, list) or not shocks_raw:
+        problems.add("shocks", "no shocks: add at least one [[shocks]] block")
+        shocks_raw = []
+    seen_ids: dict[str, int] = {}
+    for index, entry in enumerate(shocks_raw, 1):
+        key = f"shocks[{index}]"
+        if not isinstance(entry, Mapping):
+            problems.add(key, "must be a table ([[shocks]])")
+            continue
+        shock = _parse_shock(entry, index, problems)
+        if shock is None:
+            continue
+        if shock.id in seen_ids:
+            problems.add(
+                f"{key}.id", f"duplicate id {shock.id!r} (also shocks[{seen_ids[shock.id]}])"
+            )
+        seen_ids[shock.id] = index
+        shocks.append(shock)
+
+    if problems.items:
+        raise ScenarioError(problems.items, path=origin)
+    return ScenarioSpec(
+        name=name,
+        description=description,
+        source=source,
+        years=years,
+        shocks=tuple(shocks),
+        tables=tables,
+        top=top,
+        groups=groups,
+        notes=notes,
+        origin=origin,
+    )
+
+
+def _parse_shock(entry: Mapping[str, Any], index: int, problems: _Problems) -> ShockSpec | None:
+    key = f"shocks[{index}]"
+    kind = entry.get("kind")
+    if kind is None:
+        problems.add(f"{key}.kind", f"missing; choose one of {', '.join(SHOCK_KINDS)}")
+        return None
+    kind = _choice(kind, f"{key}.kind", SHOCK_KINDS, problems)
+    if kind is None:
+        return None
+    allowed = _COMMON_KEYS | _KIND_KEYS[kind]
+    for name in entry:
+        if name not in allowed:
+            problems.add(
+                f"{key}.{name}",
+                f"unknown key for a {kind} shock; allowed: {', '.join(sorted(allowed))}",
+            )
+    shock_id = entry.get("id", f"shock{index}")
+    if not isinstance(shock_id, str) or not shock_id:
+        problems.add(f"{key}.id", "must be a non-empty string")
+        shock_id = f"shock{index}"
+    description = entry.get("description", "")
+    if not isinstance(description, str):
+        problems.add(f"{key}.description", "must be a string")
+        description = ""
+    options: dict[str, Any] = {}
+    n_before = len(problems.items)
+    _KIND_PARSERS[kind](entry, key, options, problems)
+    references = _parse_references(entry.get("references", []), key, problems)
+    if len(problems.items) > n_before:
+        return None
+    return ShockSpec(index, kind, shock_id, description, options, references)
+
+
+def _parse_references(value: Any, key: str, problems: _Problems) -> tuple[ReferenceFigure, ...]:
+    if not isinstance(value, list):
+        problems.add(f"{key}.references", "must be a list of tables ([[shocks.references]])")
+        return ()
+    out = []
+    for i, ref in enumerate(value, 1):
+        rkey = f"{key}.references[{i}]"
+        if not isinstance(ref, Mapping):
+            problems.add(rkey, "must be a table")
+            continue
+        for name in ref:
+            if name not in _REFERENCE_KEYS:
+                problems.add(
+                    f"{rkey}.{name}", f"unknown key; allowed: {', '.join(sorted(_REFERENCE_KEYS))}"
+                )
+        measure = _choice(ref.get("measure", "exports"), f"{rkey}.measure", _MEASURES, problems)
+        number = _number(ref.get("value"), f"{rkey}.value", problems) if "value" in ref else None
+        if "value" not in ref:
+            problems.add(f"{rkey}.value", "missing the published value (table units)")
+        countries = _labels(ref.get("countries", ALL), f"{rkey}.countries", problems)
+        exclude = _labels(ref.get("exclude", []), f"{rkey}.exclude", problems)
+        texts = {}
+        for name in ("label", "source", "note"):
+            text = ref.get(name, "")
+            if not isinstance(text, str):
+                problems.add(f"{rkey}.{name}", "must be a string")
+                text = ""
+            texts[name] = text
+        if measure is not None and number is not None:
+            out.append(
+                ReferenceFigure(
+                    label=texts["label"] or f"reference {i}",
+                    measure=measure,
+                    value=number,
+                    countries=countries,
+                    exclude=exclude,
+                    source=texts["source"],
+                    note=texts["note"],
+                )
+            )
+    return tuple(out)
+
+
+def _change_or_amount(entry, key, options, problems) -> None:
+    has_change, has_amount = "change" in entry, "amount" in entry
+    if has_change == has_amount:
+        problems.add(
+            key, "give exactly one of change (relative, e.g. -0.1) or amount (USD million)"
+        )
+        return
+    if has_change:
+        value = _number(entry["change"], f"{key}.change", problems)
+        if value is not None and value < -1:
+            problems.add(
+                f"{key}.change", f"a relative change cannot be below -1 (-100%), got {value:g}"
+            )
+        options["change"] = value
+    else:
+        options["amount"] = _number(entry["amount"], f"{key}.amount", problems)
+
+
+def _parse_demand(entry, key, options, problems) -> None:
+    options["countries"] = _labels(
+        entry.get("countries", ALL), f"{key}.countries", problems, allow_empty=False
+    )
+    options["sectors"] = _labels(
+        entry.get("sectors", ALL), f"{key}.sectors", problems, allow_empty=False
+    )
+    options["destinations"] = _labels(
+        entry.get("destinations", ALL), f"{key}.destinations", problems, allow_empty=False
+    )
+    options["categories"] = _labels(
+        entry.get("categories", ALL), f"{key}.categories", problems, allow_empty=False
+    )
+    _change_or_amount(entry, key, options, problems)
+
+
+def _parse_supply(entry, key, options, problems) -> None:
+    options["countries"] = _labels(
+        entry.get("countries", ALL), f"{key}.countries", problems, allow_empty=False
+    )
+    options["sectors"] = _labels(
+        entry.get("sectors", ALL), f"{key}.sectors", problems, allow_empty=False
+    )
+    _change_or_amount(entry, key, options, problems)
+
+
+def _parse_extraction(entry, key, options, problems) -> None:
+    if "countries" not in entry:
+        problems.add(f"{key}.countries", "missing: which countries' sectors to extract")
+    options["countries"] = _labels(entry.get("countries", []), f"{key}.countries", problems)
+    options["sectors"] = _labels(entry.get("sectors", ALL), f"{key}.sectors", problems)
+    options["mode"] = _choice(entry.get("mode", "total"), f"{key}.mode", EXTRACTION_MODES, problems)
+
+
+def _parse_supply_cut(entry, key, options, problems) -> None:
+    if "suppliers" not in entry:
+        problems.add(f"{key}.suppliers", "missing: the supplying countries")
+    options["suppliers"] = _labels(
+        entry.get("suppliers", []), f"{key}.suppliers", problems, allow_empty=False
+    )
+    options["supplier_sectors"] = _labels(
+        entry.get("supplier_sectors", ALL), f"{key}.supplier_sectors", problems, allow_empty=False
+    )
+    options["users"] = _labels(
+        entry.get("users", FOREIGN), f"{key}.users", problems, allow_empty=False
+    )
+    options["user_sectors"] = _labels(
+        entry.get("user_sectors", ALL), f"{key}.user_sectors", problems, allow_empty=False
+    )
+    change = _number(entry.get("change", -1.0), f"{key}.change", problems)
+    if change is not None and change < -1:
+        problems.add(f"{key}.change", f"cannot cut more than everything (-1), got {change:g}")
+    options["change"] = change
+    flows = _choice(entry.get("flows", "both"), f"{key}.flows", FLOW_KINDS, problems)
+    propagation = _choice(
+        entry.get("propagation", "leontief"), f"{key}.propagation", PROPAGATIONS, problems
+    )
+    options["flows"], options["propagation"] = flows, propagation
+    if propagation == "ghosh" and flows not in (None, "intermediate"):
+        problems.add(
+            f"{key}.flows",
+            'propagation = "ghosh" needs flows = "intermediate": in the Ghosh model final '
+            "demand is the residual of sales, so final-goods flows cannot be cut",
+        )
+    if propagation == "ghosh" and "user_sectors" in entry and "users" not in entry:
+        pass  # allowed: sector filter on every foreign user
+
+
+def _parse_relocation(entry, key, options, problems) -> None:
+    country = entry.get("country")
+    if not isinstance(country, str) or not country:
+        problems.add(f"{key}.country", "missing: the one country production moves away from")
+        country = ""
+    options["country"] = country
+    if "sectors" not in entry:
+        problems.add(f"{key}.sectors", "missing: the sectors whose sales move")
+    options["sectors"] = _labels(
+        entry.get("sectors", []), f"{key}.sectors", problems, allow_empty=False
+    )
+    if "share" not in entry:
+        problems.add(f"{key}.share", "missing: the share of sales that moves, in [0, 1]")
+    options["share"] = _share(entry.get("share", 0.0), f"{key}.share", problems)
+    options["buyers"] = _labels(
+        entry.get("buyers", FOREIGN), f"{key}.buyers", problems, allow_empty=False
+    )
+    if "destinations" not in entry:
+        problems.add(f"{key}.destinations", "missing: the countries production moves to")
+    destinations = _labels(
+        entry.get("destinations", []), f"{key}.destinations", problems, allow_empty=False
+    )
+    options["destinations"] = destinations
+    weights = entry.get("weights", "output")
+    if isinstance(weights, str):
+        if weights not in ("output", "equal"):
+            problems.add(
+                f"{key}.weights", f'must be "output", "equal" or a list of shares, got {weights!r}'
+            )
+    elif isinstance(weights, list):
+        values = [_share(w, f"{key}.weights[{i}]", problems) for i, w in enumerate(weights, 1)]
+        if len(values) != len(destinations):
+            problems.add(
+                f"{key}.weights",
+                f"{len(values)} weights for {len(destinations)} destinations",
+            )
+        elif all(v is not None for v in values) and abs(sum(values) - 1.0) > 1e-9:
+            problems.add(f"{key}.weights", f"shares must sum to 1, got {sum(values):.6g}")
+        weights = values
+    else:
+        problems.add(
+            f"{key}.weights", f'must be "output", "equal" or a list of shares, got {weights!r}'
+        )
+    options["weights"] = weights
+    options["on_missing"] = _choice(
+        entry.get("on_missing", "error"), f"{key}.on_missing", ("error", "skip"), problems
+    )
+    options["flows"] = _choice(entry.get("flows", "both"), f"{key}.flows", FLOW_KINDS, problems)
+    if country and country in destinations:
+        problems.add(f"{key}.destinations", f"{country} is both the origin and a destination")
+    if isinstance(weights, list) and options["on_missing"] == "skip":
+        problems.add(
+            f"{key}.on_missing",
+            'on_missing = "skip" cannot be combined with explicit weights (which would no '
+            'longer sum to 1); use weights = "output" or "equal"',
+        )
+
+
+def _parse_tariff(entry, key, options, problems) -> None:
+    rates_raw = entry.get("rates")
+    if not isinstance(rates_raw, list) or not rates_raw:
+        problems.add(f"{key}.rates", "missing: a list of [[shocks.rates]] tables")
+        options["rates"] = ()
+        return
+    rates = []
+    for i, rate in enumerate(rates_raw, 1):
+        rkey = f"{key}.rates[{i}]"
+        if not isinstance(rate, Mapping):
+            problems.add(rkey, "must be a table")
+            continue
+        for name in rate:
+            if name not in _RATE_KEYS:
+                problems.add(
+                    f"{rkey}.{name}", f"unknown key; allowed: {', '.join(sorted(_RATE_KEYS))}"
+                )
+        for required in ("exporters", "importers", "rate"):
+            if required not in rate:
+                problems.add(f"{rkey}.{required}", "missing")
+        value = _number(rate.get("rate", 0.0), f"{rkey}.rate", problems)
+        if value is not None and value < 0:
+            problems.add(f"{rkey}.rate", f"an ad-valorem tariff cannot be negative, got {value:g}")
+        label = rate.get("label", f"rate {i}")
+        if not isinstance(label, str):
+            problems.add(f"{rkey}.label", "must be a string")
+            label = f"rate {i}"
+        rates.append(
+            {
+                "index": i,
+                "label": label,
+                "exporters": _labels(
+                    rate.get("exporters", []), f"{rkey}.exporters", problems, allow_empty=False
+                ),
+                "importers": _labels(
+                    rate.get("importers", []), f"{rkey}.importers", problems, allow_empty=False
+                ),
+                "sectors": _labels(
+                    rate.get("sectors", ALL), f"{rkey}.sectors", problems, allow_empty=False
+                ),
+                "user_sectors": _labels(
+                    rate.get("user_sectors", ALL),
+                    f"{rkey}.user_sectors",
+                    problems,
+                    allow_empty=False,
+                ),
+                "rate": value,
+                "coverage": _share(rate.get("coverage", 1.0), f"{rkey}.coverage", problems),
+            }
+        )
+    options["rates"] = tuple(rates)
+
+
+_KIND_PARSERS = {
+    "demand": _parse_demand,
+    "supply": _parse_supply,
+    "extraction": _parse_extraction,
+    "supply_cut": _parse_supply_cut,
+    "relocation": _parse_relocation,
+    "tariff": _parse_tariff,
+}
+
+
+# ---------------------------------------------------------------------- resolution against a table
+@dataclass(frozen=True)
+class ResolvedShock:
+    """A shock with labels turned into positions in one table (see :mod:`shocks`)."""
+
+    spec: ShockSpec
+    params: Mapping[str, Any]
+    notes: tuple[str, ...] = ()
+    group_notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+class _Resolver:
+    """Label look-ups against one table, collecting problems."""
+
+    def __init__(self, model: MRIOModel, problems: _Problems):
+        self.model = model
+        self.problems = problems
+        self.notes: list[str] = []
+
+    def countries(
+        self, labels: Sequence[str], key: str, *, exclude: int | None = None, missing: str = "error"
+    ) -> list[int]:
+        """Country positions for codes, groups, ALL or FOREIGN (all but ``exclude``)."""
+        model = self.model
+        positions: list[int] = []
+        for i, label in enumerate(labels, 1):
+            item_key = f"{key}[{i}]" if len(labels) > 1 else key
+            upper = label.upper()
+            if upper == ALL:
+                positions.extend(range(model.G))
+                continue
+            if upper == FOREIGN:
+                if exclude is None:
+                    self.problems.add(item_key, "FOREIGN needs a single origin country")
+                    continue
+                positions.extend(p for p in range(model.G) if p != exclude)
+                continue
+            try:
+                positions.append(model.country_position(label))
+                continue
+            except ValidationError:
+                pass
+            group = self._group(label)
+            if group is None:
+                if missing == "skip":
+                    self.notes.append(
+                        f"{item_key}: {label} is not in {model.source} {model.year} "
+                        "(skipped; its share goes to the remaining destinations)"
+                    )
+                    continue
+                self.problems.add(
+                    item_key,
+                    f"unknown country or group {label!r}; {model.source} {model.year} has "
+                    f"{', '.join(model.countries)}",
+                )
+                continue
+            if group.missing:
+                self.notes.append(f"{item_key}: group {group.note()}")
+            if not group.present:
+                self.problems.add(item_key, f"group {label!r} has no member in this table")
+            positions.extend(model.countries.index(c) for c in group.present)
+        return list(dict.fromkeys(positions))
+
+    def _group(self, label: str):
+        try:
+            from chainatlas.core.groups import resolve_group
+        except ImportError:  # groups module not available: plain ISO3 codes only
+            return None
+        try:
+            return resolve_group(label, self.model.countries, year=self.model.year)
+        except ChainAtlasError:  # not a configured group
+            return None
+
+    def sectors(self, labels: Sequence[str], key: str) -> list[int]:
+        positions: list[int] = []
+        for i, label in enumerate(labels, 1):
+            item_key = f"{key}[{i}]" if len(labels) > 1 else key
+            if label.upper() == ALL:
+                positions.extend(range(self.model.N))
+                continue
+            try:
+                positions.append(self.model.sector_position(label))
+            except ValidationError:
+                self.problems.add(
+                    item_key,
+                    f"unknown sector {label!r}; {self.model.source} has "
+                    f"{', '.join(self.model.sectors)}",
+                )
+        return list(dict.fromkeys(positions))
+
+    def categories(self, labels: Sequence[str], key: str) -> list[int]:
+        model = self.model
+        positions: list[int] = []
+        for i, label in enumerate(labels, 1):
+            item_key = f"{key}[{i}]" if len(labels) > 1 else key
+            if label.upper() == ALL:
+                positions.extend(range(model.F))
+            elif label in model.fd_categories:
+                positions.append(model.fd_categories.index(label))
+            elif label in model.fd_category_names:
+                positions.append(model.fd_category_names.index(label))
+            else:
+                problems_text = ", ".join(
+                    f"{c} ({n})"
+                    for c, n in zip(model.fd_categories, model.fd_category_names, strict=True)
+                )
+                self.problems.add(
+                    item_key,
+                    f"unknown final-demand category {label!r}; the table has {problems_text}",
+                )
+        return list(dict.fromkeys(positions))
+
+    def rows(self, countries: Sequence[int], sectors: Sequence[int]) -> np.ndarray:
+        """GN positions of country-sectors (country-major)."""
+        N = self.model.N
+        return np.array([c * N + s for c in countries for s in sectors], dtype=np.intp)
+
+    def fd_columns(self, countries: Sequence[int], categories: Sequence[int]) -> np.ndarray:
+        F = self.model.F
+        return np.array([c * F + k for c in countries for k in categories], dtype=np.intp)
+
+
+def resolve_shocks(spec: ScenarioSpec, model: MRIOModel) -> list[ResolvedShock]:
+    """Turn every shock's labels into positions in ``model``; all problems at once."""
+    problems = _Problems()
+    resolved = []
+    for shock in spec.shocks:
+        resolver = _Resolver(model, problems)
+        n_before = len(problems.items)
+        params = _RESOLVERS[shock.kind](shock, resolver)
+        for i, ref in enumerate(shock.references, 1):
+            rkey = f"{shock.key}.references[{i}]"
+            countries = resolver.countries(ref.countries, f"{rkey}.countries")
+            excluded = (
+                set(resolver.countries(ref.exclude, f"{rkey}.exclude")) if ref.exclude else set()
+            )
+            params.setdefault("reference_countries", []).append(
+                [c for c in countries if c not in excluded]
+            )
+        if len(problems.items) == n_before:
+            resolved.append(ResolvedShock(shock, params, tuple(resolver.notes)))
+    if spec.groups:
+        resolver = _Resolver(model, problems)
+        for i, name in enumerate(spec.groups, 1):
+            resolver.countries([name], f"outputs.groups[{i}]")
+    if problems.items:
+        where = f"{model.source} {model.year}"
+        raise ScenarioError([f"{p} (table {where})" for p in problems.items], path=spec.origin)
+    return resolved
+
+
+def _resolve_demand(shock: ShockSpec, r: _Resolver) -> dict[str, Any]:
+    o, key = shock.options, shock.key
+    rows = r.rows(
+        r.countries(o["countries"], f"{key}.countries"), r.sectors(o["sectors"], f"{key}.sectors")
+    )
+    cols = r.fd_columns(
+        r.countries(o["destinations"], f"{key}.destinations"),
+        r.categories(o["categories"], f"{key}.categories"),
+    )
+    return {"rows": rows, "fd_columns": cols, "change": o.get("change"), "amount": o.get("amount")}
+
+
+def _resolve_supply(shock: ShockSpec, r: _Resolver) -> dict[str, Any]:
+    o, key = shock.options, shock.key
+    rows = r.rows(
+        r.countries(o["countries"], f"{key}.countries"), r.sectors(o["sectors"], f"{key}.sectors")
+    )
+    return {"rows": rows, "change": o.get("change"), "amount": o.get("amount")}
+
+
+def _resolve_extraction(shock: ShockSpec, r: _Resolver) -> dict[str, Any]:
+    o, key = shock.options, shock.key
+    rows = r.rows(
+        r.countries(o["countries"], f"{key}.countries"), r.sectors(o["sectors"], f"{key}.sectors")
+    )
+    return {"rows": rows, "mode": o["mode"]}
+
+
+def _resolve_supply_cut(shock: ShockSpec, r: _Resolver) -> dict[str, Any]:
+    o, key = shock.options, shock.key
+    suppliers = r.countries(o["suppliers"], f"{key}.suppliers")
+    exclude = suppliers[0] if len(suppliers) == 1 else None
+    if len(suppliers) > 1 and any(u.upper() == FOREIGN for u in o["users"]):
+        # FOREIGN with several suppliers means "every country outside the supplier set".
+        users = [c for c in range(r.model.G) if c not in suppliers]
+        users_labels = [u for u in o["users"] if u.upper() != FOREIGN]
+        users += r.countries(users_labels, f"{key}.users") if users_labels else []
+    else:
+        users = r.countries(o["users"], f"{key}.users", exclude=exclude)
+    supplier_rows = r.rows(suppliers, r.sectors(o["supplier_sectors"], f"{key}.supplier_sectors"))
+    user_columns = r.rows(users, r.sectors(o["user_sectors"], f"{key}.user_sectors"))
+    user_fd_columns = r.fd_columns(users, range(r.model.F))
+    return {
+        "supplier_rows": supplier_rows,
+        "user_columns": user_columns,
+        "user_fd_columns": user_fd_columns,
+        "factor": 1.0 + o["change"],
+        "flows": o["flows"],
+        "propagation": o["propagation"],
+    }
+
+
+def _resolve_relocation(shock: ShockSpec, r: _Resolver) -> dict[str, Any]:
+    o, key = shock.options, shock.key
+    origin = r.countries([o["country"]], f"{key}.country")
+    if len(origin) != 1:
+        if origin:
+            r.problems.add(f"{key}.country", "must name one country, not a group")
+        return {}
+    origin_pos = origin[0]
+    sectors = r.sectors(o["sectors"], f"{key}.sectors")
+    buyers = r.countries(o["buyers"], f"{key}.buyers", exclude=origin_pos)
+    destinations = r.countries(o["destinations"], f"{key}.destinations", missing=o["on_missing"])
+    if origin_pos in destinations:
+        r.problems.add(
+            f"{key}.destinations",
+            f"{r.model.countries[origin_pos]} is both the origin and a destination",
+        )
+    if not destinations:
+        r.problems.add(f"{key}.destinations", "no destination country is in the table")
+    weights = o["weights"]
+    if isinstance(weights, list) and len(destinations) != len(weights):
+        r.problems.add(
+            f"{key}.weights",
+            f"{len(weights)} weights but {len(destinations)} destinations resolved in the table "
+            "(a group expands to its members; list countries when giving weights)",
+        )
+    buyer_columns = r.rows(buyers, range(r.model.N))
+    return {
+        "origin": origin_pos,
+        "sectors": np.array(sectors, dtype=np.intp),
+        "share": o["share"],
+        "buyer_columns": buyer_columns,
+        "buyer_fd_columns": r.fd_columns(buyers, range(r.model.F)),
+        "destinations": np.array(destinations, dtype=np.intp),
+        "weights": weights,
+        "flows": o["flows"],
+    }
+
+
+def _resolve_tariff(shock: ShockSpec, r: _Resolver) -> dict[str, Any]:
+    key = shock.key
+    entries = []
+    coverage_by_flow: dict[tuple[int, int], float] = {}
+    for rate in shock.options["rates"]:
+        rkey = f"{key}.rates[{rate['index']}]"
+        exporters = r.countries(rate["exporters"], f"{rkey}.exporters")
+        importers = r.countries(rate["importers"], f"{rkey}.importers")
+        sectors = r.sectors(rate["sectors"], f"{rkey}.sectors")
+        user_sectors = r.sectors(rate["user_sectors"], f"{rkey}.user_sectors")
+        overlap = sorted(set(exporters) & set(importers))
+        if overlap:
+            r.problems.add(
+                f"{rkey}.importers",
+                "a tariff applies to imports; exporter and importer overlap in "
+                f"{', '.join(r.model.countries[c] for c in overlap)}",
+            )
+        for e in exporters:
+            for s in sectors:
+                for m in importers:
+                    total = coverage_by_flow.get((e * r.model.N + s, m), 0.0) + rate["coverage"]
+                    coverage_by_flow[(e * r.model.N + s, m)] = total
+        entries.append(
+            {
+                "label": rate["label"],
+                "rows": r.rows(exporters, sectors),
+                "importers": np.array(importers, dtype=np.intp),
+                "user_sectors": np.array(user_sectors, dtype=np.intp),
+                "rate": rate["rate"],
+                "coverage": rate["coverage"],
+            }
+        )
+    over = [(k, v) for k, v in coverage_by_flow.items() if v > 1 + 1e-9]
+    if over:
+        (row, importer), total = over[0]
+        m = r.model
+        r.problems.add(
+            f"{key}.rates",
+            f"coverage shares of one flow add to more than 1 ({total:.4g} for "
+            f"{m.countries[row // m.N]}.{m.sectors[row % m.N]} -> {m.countries[importer]}; "
+            f"{len(over)} flow(s) in all); the shares of one flow covered by different lists "
+            "must sum to <= 1",
+        )
+    return {"entries": entries}
+
+
+_RESOLVERS = {
+    "demand": _resolve_demand,
+    "supply": _resolve_supply,
+    "extraction": _resolve_extraction,
+    "supply_cut": _resolve_supply_cut,
+    "relocation": _resolve_relocation,
+    "tariff": _resolve_tariff,
+}
