@@ -1,0 +1,279 @@
+"""Build the bilingual HTML report of one focus economy over a panel of years."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from chainatlas.errors import ChainAtlasError
+from chainatlas.reporting import names
+from chainatlas.reporting.charts import (
+    Chart,
+    ReportContext,
+    core_charts,
+    network_data,
+    va_origin_data,
+)
+from chainatlas.reporting.data import ReportCache, default_cache_dir
+from chainatlas.reporting.render import Section, render_report
+
+# the HTML must stay below this (issue 6); plotly.js alone is ~4.8 MB
+MAX_REPORT_BYTES = 15 * 1024 * 1024
+
+
+def _pct(value: float) -> str:
+    return "–" if pd.isna(value) else f"{100 * value:.1f}%"
+
+
+def _num(value: float, digits: int = 2) -> str:
+    return "–" if pd.isna(value) else f"{value:,.{digits}f}"
+
+
+def load_context(
+    source: str,
+    path: str | os.PathLike[str] | None,
+    years: Sequence[int],
+    focus: str,
+    *,
+    cache_dir: Path | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[ReportContext, ReportCache]:
+    """Per-year tables for ``years`` (from the cache when present) stacked into a context."""
+    from chainatlas import sources
+    from chainatlas.sources.paths import resolve_path
+
+    data_path = resolve_path(source, path)
+    cache = ReportCache(cache_dir, source, data_path)
+    years = sorted(set(years))
+    if not years:
+        raise ChainAtlasError("no years selected for the report")
+    panels: dict[str, list[pd.DataFrame]] = {}
+    units = "USD million, current prices"
+    for year in years:
+        tables = cache.tables(year, lambda y: sources.load(source, data_path, y))
+        meta = cache.meta(year) or tables["country"].attrs.get("meta", {})
+        units = meta.get("units", units)
+        for name, frame in tables.items():
+            if name == "network" and year not in (years[0], years[-1]):
+                continue
+            if name == "dependence" and year != years[-1]:
+                continue
+            panels.setdefault(name, []).append(frame)
+        if progress is not None:
+            progress(year)
+    stacked = {name: pd.concat(frames, ignore_index=True) for name, frames in panels.items()}
+    known = sorted(stacked["country"]["country"].unique())
+    focus_code = focus.upper()
+    if focus_code not in known:
+        raise ChainAtlasError(
+            f"unknown focus economy {focus!r}; the {source} table has {', '.join(known)}"
+        )
+    ctx = ReportContext(
+        source=source,
+        years=years,
+        focus=focus_code,
+        country=stacked["country"],
+        fva_origin=stacked["fva_origin"],
+        va_trade=stacked["va_trade"],
+        network=stacked["network"],
+        dependence=stacked["dependence"],
+        units=units,
+    )
+    return ctx, cache
+
+
+def summary_paragraphs(ctx: ReportContext, lang: str) -> list[str]:
+    """The executive-summary sentences, numbers taken from the same tables as the charts."""
+    focus = ctx.country[ctx.country["country"] == ctx.focus].set_index("year")
+    first, last = focus.loc[ctx.first_year], focus.loc[ctx.last_year]
+    country = names.country(ctx.focus, lang)
+    common = {"country": country, "first": ctx.first_year, "last": ctx.last_year}
+    paragraphs = [
+        names.text(
+            "summary.exports",
+            lang,
+            exports=_num(last["exports"], 0),
+            units=names.text("units.usd_million_current_prices", lang)
+            if ctx.units == "USD million, current prices"
+            else ctx.units,
+            dva=_pct(last["dva_share"]),
+            fva=_pct(last["fva_share"]),
+            dva0=_pct(first["dva_share"]),
+            fva0=_pct(first["fva_share"]),
+            **common,
+        ),
+        names.text(
+            "summary.participation",
+            lang,
+            fwd=_pct(last["gvc_forward"]),
+            fwd0=_pct(first["gvc_forward"]),
+            bwd=_pct(last["gvc_backward"]),
+            bwd0=_pct(first["gvc_backward"]),
+            **common,
+        ),
+        names.text(
+            "summary.position",
+            lang,
+            pos=_num(last["gvc_position"], 3),
+            pos0=_num(first["gvc_position"], 3),
+            **common,
+        ),
+        names.text(
+            "summary.length",
+            lang,
+            plv=_num(last["plv"]),
+            ply=_num(last["ply"]),
+            plv0=_num(first["plv"]),
+            ply0=_num(first["ply"]),
+            plvg=_num(last["plv_gvc"]),
+            plyg=_num(last["ply_gvc"]),
+            **common,
+        ),
+    ]
+    origin = va_origin_data(ctx)
+    foreign = origin[(origin["year"] == ctx.last_year) & (origin["origin"] != "domestic")]
+    if not foreign.empty:
+        top = foreign.sort_values("share", ascending=False).iloc[0]
+        paragraphs.append(
+            names.text(
+                "summary.origin",
+                lang,
+                region=names.text(f"region.{top['origin']}", lang)
+                if names.has_text(f"region.{top['origin']}")
+                else top["origin"],
+                share=_pct(top["share"]),
+                **common,
+            )
+        )
+    nodes = network_data(ctx)
+
+    def hubs(year: int) -> str:
+        codes = nodes[(nodes["year"] == year) & nodes["hub"]]["country"]
+        listed = ", " if lang == "en" else "、"
+        return listed.join(names.country(c, lang) for c in codes) or names.text(
+            "summary.none", lang
+        )
+
+    paragraphs.append(
+        names.text(
+            "summary.hubs", lang, hubs0=hubs(ctx.first_year), hubs=hubs(ctx.last_year), **common
+        )
+    )
+    return paragraphs
+
+
+def _section(key: str, charts: list[Chart], **kwargs: object) -> Section:
+    return Section(
+        key=key,
+        titles={lang: names.text(f"section.{key}", lang) for lang in names.LANGUAGES},
+        charts=charts,
+        **kwargs,
+    )
+
+
+def assemble_sections(
+    ctx: ReportContext, extra: dict[str, list[Chart]] | None = None
+) -> list[Section]:
+    charts = {chart.key: chart for chart in core_charts(ctx)}
+    summary = [
+        charts[k]
+        for k in ("summary_shares", "summary_participation", "summary_length", "summary_position")
+    ]
+    sections = [
+        _section(
+            "summary",
+            summary,
+            paragraphs={lang: summary_paragraphs(ctx, lang) for lang in names.LANGUAGES},
+            grid=True,
+        ),
+        _section("origin", [charts["va_origin"]]),
+        _section("linkage", [charts["linkage"]]),
+        _section("network", [charts["network"]]),
+        _section("dependence", [charts["dependence"]]),
+    ]
+    for key, extra_charts in (extra or {}).items():
+        if extra_charts:
+            sections.append(_section(key, extra_charts))
+    return sections
+
+
+def build_report(
+    source: str,
+    path: str | os.PathLike[str] | None,
+    years: str | Sequence[int] | None,
+    focus: str,
+    lang: str = "en",
+    out: str | os.PathLike[str] = "report.html",
+    trade_db: str | os.PathLike[str] | None = None,
+    scenario: str | os.PathLike[str] | None = None,
+    *,
+    cache_dir: str | os.PathLike[str] | bool | None = True,
+    progress: Callable[[int], None] | None = None,
+) -> Path:
+    """Write the report of ``focus`` over ``years`` to ``out`` (atomically) and return its path.
+
+    ``years``: a list of years, a text such as ``"1995-2011"``, or None for every year of the
+    source. ``cache_dir``: True = the default cache (~/.cache/chainatlas/reports), a path, or
+    False/None to compute everything in memory.
+    """
+    from chainatlas import sources
+    from chainatlas.interfaces.cli.options import atomic_write, parse_years
+
+    started = time.perf_counter()
+    lang = names.check_language(lang)
+    available = sources.available_years(source, path)
+    if years is None or isinstance(years, str):
+        year_list = parse_years(years, available)
+    else:
+        year_list = parse_years(",".join(str(int(y)) for y in years), available)
+    if cache_dir is True:
+        cache_root: Path | None = default_cache_dir()
+    elif cache_dir in (False, None):
+        cache_root = None
+    else:
+        cache_root = Path(cache_dir)  # type: ignore[arg-type]
+    ctx, _ = load_context(source, path, year_list, focus, cache_dir=cache_root, progress=progress)
+
+    extra: dict[str, list[Chart]] = {}
+    if trade_db is not None:
+        from chainatlas.reporting.extras import trade_charts
+
+        extra["trade"] = trade_charts(ctx, Path(trade_db))
+    if scenario is not None:
+        from chainatlas.reporting.extras import scenario_charts
+
+        extra["scenario"] = scenario_charts(ctx, Path(scenario), data_path=path)
+    sections = assemble_sections(ctx, extra)
+    titles = {
+        lang_: names.text("report.title", lang_, country=names.country(ctx.focus, lang_))
+        for lang_ in names.LANGUAGES
+    }
+    subtitles = {
+        lang_: names.text(
+            "report.subtitle",
+            lang_,
+            source=ctx.source_label(lang_),
+            years=ctx.years_label(),
+            country=names.country(ctx.focus, lang_),
+        )
+        for lang_ in names.LANGUAGES
+    }
+    document = render_report(sections, lang=lang, titles=titles, subtitles=subtitles)
+    payload = document.encode("utf-8")
+    if len(payload) > MAX_REPORT_BYTES:
+        raise ChainAtlasError(
+            f"report would be {len(payload) / 1e6:.1f} MB, over the 15 MB limit; "
+            "choose fewer years or fewer extras"
+        )
+
+    def write(tmp: Path) -> None:
+        tmp.write_bytes(payload)
+        tmp.chmod(0o644)  # a report is meant to be shared; mkstemp creates 0600
+
+    target = atomic_write(out, write)
+    build_report.last_seconds = time.perf_counter() - started  # type: ignore[attr-defined]
+    return target

@@ -1,0 +1,505 @@
+"""The report's charts: each one is a tidy data frame (language-free codes and numbers, what the
+tests check against the indicator tables) plus, per language, a Plotly figure, a display table
+and a one-line note of method and source.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from chainatlas.reporting import names
+from chainatlas.reporting.data import largest_supplier_graph, linkage_matrix
+
+PALETTE = (
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+    "#393b79",
+    "#637939",
+)
+FONT = "Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, PingFang SC, Helvetica, Arial, sans-serif"
+
+
+@dataclass
+class ReportContext:
+    """Everything the charts read: the panel tables, the focus economy and the source label."""
+
+    source: str
+    years: list[int]
+    focus: str
+    country: pd.DataFrame  # all years
+    fva_origin: pd.DataFrame  # all years
+    va_trade: pd.DataFrame  # all years
+    network: pd.DataFrame  # first and last year
+    dependence: pd.DataFrame  # last year
+    units: str = "USD million, current prices"
+    extras: dict = field(default_factory=dict)
+
+    @property
+    def first_year(self) -> int:
+        return self.years[0]
+
+    @property
+    def last_year(self) -> int:
+        return self.years[-1]
+
+    def source_label(self, lang: str) -> str:
+        key = f"source.{self.source.lower()}"
+        return names.text(key, lang) if names.has_text(key) else self.source
+
+    def years_label(self) -> str:
+        if len(self.years) == 1:
+            return str(self.years[0])
+        return f"{self.first_year}–{self.last_year}"
+
+
+@dataclass
+class Chart:
+    """One chart of the report (see module docstring)."""
+
+    key: str
+    data: pd.DataFrame
+    figures: dict[str, go.Figure] = field(default_factory=dict)
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    titles: dict[str, str] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)
+    section: str = ""
+    csv: dict[str, str] = field(default_factory=dict)  # base64 CSV per language (render)
+    html: dict[str, str] = field(default_factory=dict)  # HTML table per language (render)
+
+    @property
+    def csv_name(self) -> str:
+        return self.key.replace("_", "-")
+
+
+def _layout(fig: go.Figure, lang: str, height: int = 380, **kwargs: object) -> go.Figure:
+    settings: dict[str, object] = {
+        "template": "plotly_white",
+        "height": height,
+        "margin": {"l": 60, "r": 20, "t": 30, "b": 50},
+        "font": {"family": FONT, "size": 12},
+        "legend": {"orientation": "h", "y": -0.18},
+        "colorway": list(PALETTE),
+    }
+    settings.update(kwargs)
+    fig.update_layout(**settings)
+    return fig
+
+
+def _note(ctx: ReportContext, key: str, lang: str, years: str | None = None) -> str:
+    return names.text(
+        f"note.{key}",
+        lang,
+        source=ctx.source_label(lang),
+        years=years or ctx.years_label(),
+        first=ctx.first_year,
+        last=ctx.last_year,
+        units=units_label(ctx.units, lang),
+    )
+
+
+def units_label(units: str, lang: str) -> str:
+    key = "units." + units.lower().replace(",", "").replace(" ", "_")
+    return names.text(key, lang) if names.has_text(key) else units
+
+
+# ----------------------------------------------------------------------------- summary charts
+SUMMARY_SERIES = {
+    "summary_shares": ("dva_share", "fva_share"),
+    "summary_participation": (
+        "gvc_forward",
+        "gvc_backward",
+        "gvc_forward_complex",
+        "gvc_backward_complex",
+    ),
+    "summary_length": (
+        "plv",
+        "ply",
+        "plv_gvc",
+        "ply_gvc",
+    ),
+    "summary_position": ("gvc_position",),
+}
+PERCENT_SERIES = {"summary_shares", "summary_participation"}
+
+
+def summary_chart(ctx: ReportContext, key: str) -> Chart:
+    """Time series of the focus economy's indicators from the country table."""
+    columns = list(SUMMARY_SERIES[key])
+    focus = ctx.country[ctx.country["country"] == ctx.focus].sort_values("year")
+    data = focus.melt(
+        id_vars=["year", "country"], value_vars=columns, var_name="indicator", value_name="value"
+    ).reset_index(drop=True)
+    chart = Chart(key=key, data=data, section="summary")
+    for lang in names.LANGUAGES:
+        fig = go.Figure()
+        for i, column in enumerate(columns):
+            dashed = column.endswith("_complex") or column.endswith("_gvc")
+            fig.add_trace(
+                go.Scatter(
+                    x=focus["year"],
+                    y=focus[column],
+                    mode="lines+markers",
+                    name=names.indicator(column, lang),
+                    line={"dash": "dash" if dashed else "solid", "color": PALETTE[i]},
+                )
+            )
+        if key == "summary_position":
+            fig.add_hline(y=1.0, line_dash="dot", line_color="#888")
+        yaxis = {"tickformat": ".0%"} if key in PERCENT_SERIES else {}
+        _layout(fig, lang, height=340, yaxis=yaxis, xaxis={"dtick": 2 if len(ctx.years) > 8 else 1})
+        table = focus[["year", *columns]].rename(
+            columns={c: names.indicator(c, lang) for c in columns}
+            | {"year": names.text("label.year", lang)}
+        )
+        chart.figures[lang] = fig
+        chart.tables[lang] = table.reset_index(drop=True)
+        chart.titles[lang] = names.text(
+            f"title.{key}", lang, country=names.country(ctx.focus, lang)
+        )
+        chart.notes[lang] = _note(ctx, key, lang)
+    return chart
+
+
+# ----------------------------------------------------------------------------- VA origin
+def va_origin_data(ctx: ReportContext) -> pd.DataFrame:
+    """Shares of the focus economy's gross exports by VA origin: domestic, then each region."""
+    frame = ctx.fva_origin[ctx.fva_origin["exporter"] == ctx.focus].copy()
+    frame["origin_group"] = [
+        "domestic" if origin == ctx.focus else names.region_of(origin) for origin in frame["origin"]
+    ]
+    grouped = frame.groupby(["year", "origin_group"], as_index=False)["value"].sum()
+    totals = grouped.groupby("year")["value"].transform("sum")
+    grouped["share"] = grouped["value"] / totals
+    return grouped.rename(columns={"origin_group": "origin"}).reset_index(drop=True)
+
+
+def va_origin_chart(ctx: ReportContext) -> Chart:
+    data = va_origin_data(ctx)
+    last = data[data["year"] == ctx.last_year]
+    foreign_order = (
+        last[last["origin"] != "domestic"].sort_values("share", ascending=False)["origin"].tolist()
+    )
+    foreign_order += sorted(set(data["origin"]) - set(foreign_order) - {"domestic"})
+    chart = Chart(key="va_origin", data=data, section="origin")
+    wide = data.pivot(index="year", columns="origin", values="share").fillna(0.0)
+    for lang in names.LANGUAGES:
+        fig = go.Figure()
+        for i, origin in enumerate(["domestic", *foreign_order]):
+            label = _origin_label(origin, ctx, lang)
+            fig.add_trace(
+                go.Bar(
+                    x=wide.index,
+                    y=wide[origin],
+                    name=label,
+                    marker_color="#c7c7c7" if origin == "domestic" else PALETTE[i % len(PALETTE)],
+                )
+            )
+        _layout(fig, lang, height=420, barmode="stack", yaxis={"tickformat": ".0%"})
+        table = wide[["domestic", *foreign_order]].reset_index()
+        table.columns = [names.text("label.year", lang)] + [
+            _origin_label(o, ctx, lang) for o in ["domestic", *foreign_order]
+        ]
+        chart.figures[lang] = fig
+        chart.tables[lang] = table
+        chart.titles[lang] = names.text(
+            "title.va_origin", lang, country=names.country(ctx.focus, lang)
+        )
+        chart.notes[lang] = _note(ctx, "va_origin", lang)
+    return chart
+
+
+def _origin_label(origin: str, ctx: ReportContext, lang: str) -> str:
+    if origin == "domestic":
+        return names.text("label.domestic", lang, country=names.country(ctx.focus, lang))
+    key = f"region.{origin}"
+    return names.text(key, lang) if names.has_text(key) else origin
+
+
+# ----------------------------------------------------------------------------- linkage
+def linkage_partners(ctx: ReportContext, count: int = 9) -> list[str]:
+    """The focus plus its ``count`` largest VA-trade partners (both directions, last year)."""
+    t = ctx.va_trade[ctx.va_trade["year"] == ctx.last_year]
+    out = t[(t["source"] == ctx.focus) & (t["absorber"] != ctx.focus)].set_index("absorber")
+    inn = t[(t["absorber"] == ctx.focus) & (t["source"] != ctx.focus)].set_index("source")
+    both = out["value"].add(inn["value"], fill_value=0.0).drop("ROW", errors="ignore")
+    partners = both.sort_values(ascending=False).index[:count].tolist()
+    return [ctx.focus, *partners]
+
+
+def linkage_chart(ctx: ReportContext) -> Chart:
+    economies = linkage_partners(ctx)
+    link = linkage_matrix(ctx.va_trade[ctx.va_trade["year"] == ctx.last_year], economies)
+    data = link.stack(future_stack=True).rename("value").reset_index()
+    data.insert(0, "year", ctx.last_year)
+    chart = Chart(key="linkage", data=data, section="linkage")
+    for lang in names.LANGUAGES:
+        labels = [names.country(c, lang) for c in economies]
+        z = link.to_numpy()
+        fig = go.Figure(
+            go.Heatmap(
+                z=z,
+                x=labels,
+                y=labels,
+                colorscale="Blues",
+                zmin=0,
+                text=np.where(np.isnan(z), "–", np.vectorize(lambda v: f"{v:.1f}")(z)),
+                texttemplate="%{text}",
+                hovertemplate="%{y} → %{x}: %{z:.2f}<extra></extra>",
+                colorbar={"title": {"text": "LINK"}},
+            )
+        )
+        _layout(
+            fig,
+            lang,
+            height=520,
+            xaxis={"title": {"text": names.text("label.absorber", lang)}, "side": "bottom"},
+            yaxis={"title": {"text": names.text("label.va_source", lang)}, "autorange": "reversed"},
+        )
+        table = link.copy()
+        table.index = labels
+        table.columns = labels
+        table = table.reset_index().rename(
+            columns={
+                "index": names.text("label.va_source", lang)
+                + " \\ "
+                + names.text("label.absorber", lang)
+            }
+        )
+        chart.figures[lang] = fig
+        chart.tables[lang] = table
+        chart.titles[lang] = names.text("title.linkage", lang, year=ctx.last_year)
+        chart.notes[lang] = _note(ctx, "linkage", lang, years=str(ctx.last_year))
+    return chart
+
+
+# ----------------------------------------------------------------------------- network
+NETWORK_TYPE = "complex_gvc"
+
+
+def network_data(ctx: ReportContext, kind: str = NETWORK_TYPE, k_min: int = 3) -> pd.DataFrame:
+    """Per year shown: nodes with VA exports, largest-supplier out-degree, hub flag and the
+    importers each node is the largest supplier of (RoW excluded, §9)."""
+    rows = []
+    for year in sorted({ctx.first_year, ctx.last_year}):
+        edges = ctx.network[
+            (ctx.network["year"] == year)
+            & (ctx.network["type"] == kind)
+            & (ctx.network["source"] != "ROW")
+            & (ctx.network["target"] != "ROW")
+        ]
+        links, nodes = largest_supplier_graph(edges, k_min=k_min)
+        served = links.groupby("source")["target"].apply(lambda s: " ".join(sorted(s)))
+        nodes["largest_supplier_of"] = nodes["country"].map(served).fillna("")
+        nodes.insert(0, "year", year)
+        nodes.insert(1, "type", kind)
+        rows.append(nodes)
+    return pd.concat(rows, ignore_index=True)
+
+
+def network_links(ctx: ReportContext, year: int, kind: str = NETWORK_TYPE) -> pd.DataFrame:
+    edges = ctx.network[
+        (ctx.network["year"] == year)
+        & (ctx.network["type"] == kind)
+        & (ctx.network["source"] != "ROW")
+        & (ctx.network["target"] != "ROW")
+    ]
+    return largest_supplier_graph(edges)[0]
+
+
+def _circle_positions(codes: list[str]) -> dict[str, tuple[float, float]]:
+    ordered = sorted(codes, key=lambda c: (names.region_of(c), c))
+    n = len(ordered)
+    return {
+        code: (math.cos(2 * math.pi * i / n), math.sin(2 * math.pi * i / n))
+        for i, code in enumerate(ordered)
+    }
+
+
+def network_chart(ctx: ReportContext) -> Chart:
+    data = network_data(ctx)
+    years = sorted(data["year"].unique())
+    chart = Chart(key="network", data=data, section="network")
+    max_value = max(float(data["va_exports"].max()), 1e-12)
+    max_flow = max(float(network_links(ctx, y)["value"].max()) for y in years)
+    for lang in names.LANGUAGES:
+        fig = make_subplots(
+            rows=1, cols=len(years), subplot_titles=[str(y) for y in years], horizontal_spacing=0.04
+        )
+        for col, year in enumerate(years, start=1):
+            nodes = data[data["year"] == year]
+            pos = _circle_positions(nodes["country"].tolist())
+            axis = "" if col == 1 else str(col)
+            for _, link in network_links(ctx, year).iterrows():
+                x0, y0 = pos[link["source"]]
+                x1, y1 = pos[link["target"]]
+                fig.add_annotation(
+                    x=x1,
+                    y=y1,
+                    ax=x0,
+                    ay=y0,
+                    xref=f"x{axis}",
+                    yref=f"y{axis}",
+                    axref=f"x{axis}",
+                    ayref=f"y{axis}",
+                    showarrow=True,
+                    arrowhead=2,
+                    arrowsize=0.8,
+                    arrowwidth=0.6 + 5.0 * link["value"] / max_flow,
+                    arrowcolor="rgba(31,119,180,0.45)",
+                    text="",
+                )
+            hubs = nodes["hub"].to_numpy()
+            fig.add_trace(
+                go.Scatter(
+                    x=[pos[c][0] for c in nodes["country"]],
+                    y=[pos[c][1] for c in nodes["country"]],
+                    mode="markers+text",
+                    text=nodes["country"],
+                    textposition="top center",
+                    textfont={"size": 9},
+                    marker={
+                        "size": 6 + 40 * np.sqrt(nodes["va_exports"].to_numpy() / max_value),
+                        "color": np.where(hubs, "#d62728", "#1f77b4"),
+                        "line": {"width": 1, "color": "white"},
+                    },
+                    customdata=np.stack(
+                        [
+                            [names.country(c, lang) for c in nodes["country"]],
+                            nodes["va_exports"].to_numpy(),
+                            nodes["out_degree"].to_numpy(),
+                        ],
+                        axis=1,
+                    ),
+                    hovertemplate=(
+                        "%{customdata[0]}<br>"
+                        + names.text("label.va_exports", lang)
+                        + ": %{customdata[1]:,.0f}<br>"
+                        + names.text("label.out_degree", lang)
+                        + ": %{customdata[2]}<extra></extra>"
+                    ),
+                    showlegend=False,
+                ),
+                row=1,
+                col=col,
+            )
+            fig.update_xaxes(visible=False, range=[-1.25, 1.25], row=1, col=col)
+            fig.update_yaxes(
+                visible=False, range=[-1.25, 1.25], scaleanchor=f"x{axis}", row=1, col=col
+            )
+        _layout(fig, lang, height=560)
+        table = data.assign(
+            country=[names.country(c, lang) for c in data["country"]],
+            hub=np.where(data["hub"], names.text("label.yes", lang), ""),
+        ).drop(columns=["type"])
+        table.columns = [names.text(f"label.{c}", lang) for c in table.columns]
+        chart.figures[lang] = fig
+        chart.tables[lang] = table
+        chart.titles[lang] = names.text("title.network", lang, first=years[0], last=years[-1])
+        chart.notes[lang] = _note(ctx, "network", lang, years=" / ".join(str(y) for y in years))
+    return chart
+
+
+# ----------------------------------------------------------------------------- dependence
+def dependence_data(ctx: ReportContext, top: int = 5) -> pd.DataFrame:
+    """Focus economy, last year: each sector's imported share of intermediate inputs, split by
+    the ``top`` largest foreign suppliers (over all sectors) and the rest ("other")."""
+    frame = ctx.dependence[
+        (ctx.dependence["user"] == ctx.focus) & (ctx.dependence["year"] == ctx.last_year)
+    ]
+    totals = frame.groupby("sector")["value"].sum()
+    foreign = frame[frame["supplier"] != ctx.focus]
+    largest = (
+        foreign.groupby("supplier")["value"].sum().sort_values(ascending=False).index[:top].tolist()
+    )
+    foreign = foreign.assign(
+        supplier=np.where(foreign["supplier"].isin(largest), foreign["supplier"], "other")
+    )
+    shares = foreign.groupby(["sector", "supplier"], as_index=False)["value"].sum()
+    shares["share"] = shares["value"] / shares["sector"].map(totals)
+    shares.insert(0, "year", ctx.last_year)
+    shares.insert(1, "user", ctx.focus)
+    supplier_rank = {s: i for i, s in enumerate([*largest, "other"])}
+    shares["_sector"] = shares["sector"].map(_sector_order)
+    shares["_supplier"] = shares["supplier"].map(supplier_rank)
+    shares = shares.sort_values(["_sector", "_supplier"]).drop(columns=["_sector", "_supplier"])
+    return shares.reset_index(drop=True)
+
+
+def _sector_order(code: str) -> int:
+    digits = "".join(ch for ch in str(code) if ch.isdigit())
+    return int(digits) if digits else 0
+
+
+def dependence_chart(ctx: ReportContext) -> Chart:
+    data = dependence_data(ctx)
+    wide = data.pivot(index="sector", columns="supplier", values="share").fillna(0.0)
+    suppliers = [s for s in data["supplier"].drop_duplicates()]
+    wide = wide[suppliers]
+    wide = wide.loc[wide.sum(axis=1).sort_values().index]  # most dependent on top
+    chart = Chart(key="dependence", data=data, section="dependence")
+    for lang in names.LANGUAGES:
+        labels = [names.sector(s, lang, short=True) for s in wide.index]
+        fig = go.Figure()
+        for i, supplier in enumerate(suppliers):
+            label = (
+                names.text("label.other_foreign", lang)
+                if supplier == "other"
+                else names.country(supplier, lang)
+            )
+            fig.add_trace(
+                go.Bar(
+                    y=labels,
+                    x=wide[supplier],
+                    orientation="h",
+                    name=label,
+                    marker_color="#c7c7c7" if supplier == "other" else PALETTE[i],
+                )
+            )
+        _layout(
+            fig,
+            lang,
+            height=760,
+            barmode="stack",
+            xaxis={"tickformat": ".0%"},
+            margin={"l": 260, "r": 20, "t": 30, "b": 50},
+        )
+        table = wide.iloc[::-1].copy()
+        table.insert(0, "total", table.sum(axis=1))
+        table.index = [names.sector(s, lang) for s in table.index]
+        table.columns = [names.text("label.foreign_share", lang)] + [
+            names.text("label.other_foreign", lang) if s == "other" else names.country(s, lang)
+            for s in suppliers
+        ]
+        table = table.reset_index().rename(columns={"index": names.text("label.sector", lang)})
+        chart.figures[lang] = fig
+        chart.tables[lang] = table
+        chart.titles[lang] = names.text(
+            "title.dependence", lang, country=names.country(ctx.focus, lang), year=ctx.last_year
+        )
+        chart.notes[lang] = _note(ctx, "dependence", lang, years=str(ctx.last_year))
+    return chart
+
+
+def core_charts(ctx: ReportContext) -> list[Chart]:
+    """The charts every report has (trade and scenario charts are added when given)."""
+    return [
+        *(summary_chart(ctx, key) for key in SUMMARY_SERIES),
+        va_origin_chart(ctx),
+        linkage_chart(ctx),
+        network_chart(ctx),
+        dependence_chart(ctx),
+    ]
