@@ -1,0 +1,226 @@
+"""Foreign value added in exports by source, and imported intermediates by source, for any
+exporter country or group (METHODS §7.1–§7.2).
+
+FVA_{t→s} = DEXFVAP_{s,t} = v_t B_ts e_s* (Leontief foreign content by origin, the default);
+variant ``fva_bm`` = v_t B^{/s}_ts e_s* (Borin–Mancini FVA by origin, without FDC).
+Imported intermediates: u'Z_ts u.
+
+Conventions (§8 rule 2):
+* ``member-sum`` (default): each member of exporter group R is an exporter; "foreign" means
+  any economy other than that member, so intra-R flows stay in numerator and denominator.
+  share_{R,S} = Σ_{s∈R} Σ_{t∈S,t≠s} F_ts / Σ_{s∈R} Σ_{t≠s} F_ts.
+* ``bloc``: R is treated as one economy. For FVA the table is re-aggregated with R's members
+  merged before inversion (this changes B); for intermediates intra-R flows are dropped.
+
+Tidy frame: year, convention, exporter, origin, indicator, value. The denominator is the row
+with origin ``ALL_FOREIGN``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from chainatlas.core.groups import ResolvedGroup
+from chainatlas.core.model import MRIOModel
+from chainatlas.indicators._common import (
+    ROW,
+    attach_metadata,
+    group_country_mask,
+    resolve,
+    safe_divide,
+    share_exceptions,
+    workspace,
+)
+
+ALL_FOREIGN = "ALL_FOREIGN"
+CONVENTIONS = ("member-sum", "bloc")
+
+
+def bm_fva_by_origin(model: MRIOModel) -> np.ndarray:
+    """(G origin t, G exporter s): v_t B^{/s}_ts e_s* with B^{/s}_ts = B_ts (I + M_s)⁻¹,
+    M_s = Σ_{j≠s} A_sj B_js (METHODS §4.4). Diagonal = BM DVA v_s L_ss e_s*."""
+    G, N, GN = model.G, model.N, model.GN
+    A_rows = model.A.reshape(G, N, GN)  # A_s· for each s
+    B_cols = model.B.reshape(GN, G, N).transpose(1, 0, 2)  # B_·s for each s: (G, GN, N)
+    M = np.matmul(A_rows, B_cols)  # Σ_j A_sj B_js including j = s
+    idx = np.arange(G)
+    M -= np.matmul(model.A_domestic, model.B_blocks[idx, idx])
+    exports = model.total_exports.reshape(G, N, 1)
+    K = np.linalg.solve(np.eye(N)[None] + M, exports)[..., 0]  # (G, N)
+    multipliers = workspace(model).va_origin_multipliers.reshape(G, G, N)  # [t, s, n]
+    return np.einsum("tsn,sn->ts", multipliers, K)
+
+
+def intermediate_flows(model: MRIOModel) -> np.ndarray:
+    """(G source t, G user s): u'Z_ts u."""
+    return model.Z.reshape(model.G, model.N, model.G, model.N).sum(axis=(1, 3))
+
+
+def _entities(model: MRIOModel, groups: Sequence[ResolvedGroup], include_row: bool):
+    labels, masks = [], []
+    for c, code in enumerate(model.countries):
+        if code == ROW and not include_row:
+            continue
+        mask = np.zeros(model.G, dtype=bool)
+        mask[c] = True
+        labels.append(code)
+        masks.append(mask)
+    for group in groups:
+        labels.append(group.name)
+        masks.append(group_country_mask(model, group))
+    return labels, np.array(masks, dtype=float)
+
+
+def _member_sum(flows: np.ndarray, exporter_masks: np.ndarray, origin_masks: np.ndarray):
+    """num[o, e] = Σ_{s∈e} Σ_{t∈o, t≠s} F_ts and den[e] = Σ_{s∈e} Σ_{t≠s} F_ts."""
+    foreign = flows - np.diag(np.diag(flows))
+    numerator = origin_masks @ foreign @ exporter_masks.T
+    denominator = foreign.sum(axis=0) @ exporter_masks.T
+    return numerator, denominator
+
+
+def _frame(model, convention, exporters, origins, numerator, denominator, name):
+    ex_idx, or_idx = np.meshgrid(np.arange(len(exporters)), np.arange(len(origins)), indexing="xy")
+    base = {
+        "year": model.year,
+        "convention": convention,
+        "exporter": np.asarray(exporters, dtype=object)[ex_idx.ravel()],
+        "origin": np.asarray(origins, dtype=object)[or_idx.ravel()],
+    }
+    rows = [
+        pd.DataFrame({**base, "indicator": name, "value": numerator.ravel()}),
+        pd.DataFrame(
+            {
+                **base,
+                "indicator": f"{name}_share",
+                "value": safe_divide(numerator, denominator[None, :]).ravel(),
+            }
+        ),
+        pd.DataFrame(
+            {
+                "year": model.year,
+                "convention": convention,
+                "exporter": exporters,
+                "origin": ALL_FOREIGN,
+                "indicator": name,
+                "value": denominator,
+            }
+        ),
+    ]
+    return pd.concat(rows, ignore_index=True)
+
+
+def _merge_map(model: MRIOModel, members: Sequence[str]) -> tuple[np.ndarray, int]:
+    """One-hot (G, G') map merging ``members`` into one economy placed at the first member."""
+    first = min(model.countries.index(c) for c in members)
+    kept = [c for c in range(model.G) if model.countries[c] not in members or c == first]
+    to_merged = np.zeros((model.G, len(kept)))
+    for c, code in enumerate(model.countries):
+        target = first if code in members else c
+        to_merged[c, kept.index(target)] = 1.0
+    return to_merged, kept.index(first)
+
+
+def merged_dexfvap(model: MRIOModel, to_merged: np.ndarray) -> np.ndarray:
+    """DEXFVAP (G' origin, G' exporter) of the table re-aggregated by the country map
+    ``to_merged`` (G, G'): Z, Y, x summed, then A, v, B and exports recomputed (§8 rule 2).
+
+    Done on the arrays rather than via MRIOModel.aggregate so that rounding artefacts the
+    loader keeps (row totals of −1 where output is 0) do not stop the re-aggregation.
+    """
+    G, N = model.G, model.N
+    Gm = to_merged.shape[1]
+    Z4 = model.Z.reshape(G, N, G, N)
+    Z4 = np.tensordot(to_merged, Z4, axes=([0], [0]))  # (G', N, G, N)
+    Z4 = np.tensordot(Z4, to_merged, axes=([2], [0]))  # (G', N, N, G')
+    Z = Z4.transpose(0, 1, 3, 2).reshape(Gm * N, Gm * N)
+    Y = np.tensordot(to_merged, model.Y.reshape(G, N, G), axes=([0], [0])) @ to_merged
+    Y = Y.reshape(Gm * N, Gm)
+    x = (to_merged.T @ model.x.reshape(G, N)).reshape(-1)
+    inv_x = np.where(x != 0, 1.0 / np.where(x != 0, x, 1.0), 0.0)
+    A = Z * inv_x[None, :]
+    v = (x - Z.sum(axis=0)) * inv_x
+    B = np.linalg.inv(np.eye(Gm * N) - A)
+    exports = Z.reshape(Gm * N, Gm, N).sum(axis=2) + Y
+    own = np.repeat(np.arange(Gm), N)
+    exports[np.arange(Gm * N), own] = 0.0
+    multipliers = (v[:, None] * B).reshape(Gm, N, Gm * N).sum(axis=1)  # (G', G'N)
+    return (multipliers * exports.sum(axis=1)[None, :]).reshape(Gm, Gm, N).sum(axis=2)
+
+
+def _bloc_rows(model: MRIOModel, group: ResolvedGroup, origin_labels, origin_masks):
+    """Bloc convention for one exporter group: members merged into one economy."""
+    members = [c for c in group.present if c != ROW]
+    inside = group_country_mask(model, group)
+    outside_masks = origin_masks * (~inside)[None, :]  # origins lose the bloc's own members
+    if len(members) >= 2:
+        to_merged, position = _merge_map(model, members)
+        column = merged_dexfvap(model, to_merged)[:, position].copy()
+        column[position] = 0.0
+        fva_num = (outside_masks @ to_merged) @ column
+        fva_den = column.sum()
+    else:  # zero or one member: the bloc is the member itself
+        column = workspace(model).dexfvap[:, inside].sum(axis=1) * ~inside
+        fva_num, fva_den = outside_masks @ column, column.sum()
+    z_column = intermediate_flows(model)[:, inside].sum(axis=1) * ~inside
+    return [
+        _frame(
+            model, "bloc", [group.name], origin_labels, fva_num[:, None], np.array([fva_den]), "fva"
+        ),
+        _frame(
+            model,
+            "bloc",
+            [group.name],
+            origin_labels,
+            (outside_masks @ z_column)[:, None],
+            np.array([z_column.sum()]),
+            "intermediate_imports",
+        ),
+    ]
+
+
+def fva_by_origin(
+    model: MRIOModel,
+    groups: Sequence[str | ResolvedGroup] | None = None,
+    *,
+    user_groups=None,
+    conventions: Sequence[str] = CONVENTIONS,
+    bm_variant: bool = True,
+) -> pd.DataFrame:
+    """FVA in exports and imported intermediates by source, for every country and group as
+    exporter and every country and group as origin (member-sum; bloc for groups)."""
+    from chainatlas.errors import ChainAtlasError
+
+    unknown = set(conventions) - set(CONVENTIONS)
+    if unknown:
+        raise ChainAtlasError(
+            f"unknown convention(s) {sorted(unknown)}; choose from {', '.join(CONVENTIONS)}"
+        )
+    resolved = resolve(model, groups, user_groups)
+    ws = workspace(model)
+    exporters, exporter_masks = _entities(model, resolved, include_row=True)
+    origins, origin_masks = _entities(model, resolved, include_row=True)
+    frames = []
+    if "member-sum" in conventions:
+        measures = [("fva", ws.dexfvap), ("intermediate_imports", intermediate_flows(model))]
+        if bm_variant:
+            measures.append(("fva_bm", bm_fva_by_origin(model)))
+        for name, flows in measures:
+            num, den = _member_sum(flows, exporter_masks, origin_masks)
+            frames.append(_frame(model, "member-sum", exporters, origins, num, den, name))
+    if "bloc" in conventions:
+        for group in resolved:
+            frames.extend(_bloc_rows(model, group, origins, origin_masks))
+    frame = pd.concat(frames, ignore_index=True)
+    exceptions = share_exceptions(
+        frame, ("fva_share", "intermediate_imports_share", "fva_bm_share")
+    )
+    notes = [
+        "fva = Leontief foreign content by origin v_t B_ts e_s*; fva_bm = Borin–Mancini "
+        "v_t B^{/s}_ts e_s*; denominators in rows with origin ALL_FOREIGN",
+        "bloc convention re-aggregates the table with the group's present members merged",
+    ]
+    return attach_metadata(frame, model, resolved, notes, exceptions)
