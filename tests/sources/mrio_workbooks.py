@@ -40,13 +40,25 @@ class Table:
         return len(self.sectors)
 
 
-def make_table(countries, sectors, fd, *, seed: int = 0, inventory_negative: bool = True):
-    """A balanced table with non-integer values; VA rows split x - colsums(Z) in six parts."""
+def make_table(
+    countries,
+    sectors,
+    fd,
+    *,
+    seed: int = 0,
+    inventory_negative: bool = True,
+    fd_countries: int | None = None,
+):
+    """A balanced table with non-integer values; VA rows split x - colsums(Z) in six parts.
+
+    ``fd_countries``: number of final-demand destinations when it differs from the row
+    countries (OECD ICIO: CN1/CN2 rows, one CHN final-demand block).
+    """
     rng = np.random.default_rng(seed)
     G, N, F = len(countries), len(sectors), len(fd)
     GN = G * N
     Z = rng.uniform(1.0, 20.0, (GN, GN)).round(3)
-    Y = rng.uniform(5.0, 40.0, (GN, G * F)).round(3)
+    Y = rng.uniform(5.0, 40.0, (GN, (fd_countries or G) * F)).round(3)
     if inventory_negative:
         Y[:, F - 1 :: F] *= -0.1  # changes in inventories: small and negative
     x = Z.sum(axis=1) + Y.sum(axis=1)

@@ -132,7 +132,7 @@ def _grid_from_rows(rows: list[Sequence[object]]) -> np.ndarray:
 
 
 def read_sheet(
-    file: Path, sheet: str | None = None, *, prefer: Callable[[list[str]], str | None] = None
+    file: Path, sheet: str | None = None, *, prefer: Callable[[list[str]], str | None] | None = None
 ) -> tuple[np.ndarray, str]:
     """Read one worksheet of an .xlsx or .xlsb workbook as a 0-based object grid.
 
