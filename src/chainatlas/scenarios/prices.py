@@ -54,14 +54,12 @@ def tariff_matrices(model: MRIOModel, entries: list[dict]) -> tuple[np.ndarray, 
     T_int = np.zeros((model.GN, model.GN))
     T_fin = np.zeros((model.GN, model.G * F))
     for entry in entries:
-        effective = entry["rate"] * entry["coverage"]
-        if effective == 0:
-            continue
+        effective = entry["rate"] * np.broadcast_to(entry["coverage"], entry["rows"].shape)
         rows = entry["rows"]
         users = (entry["importers"][:, None] * N + entry["user_sectors"][None, :]).reshape(-1)
         fd = (entry["importers"][:, None] * F + np.arange(F)[None, :]).reshape(-1)
-        T_int[np.ix_(rows, users)] += effective
-        T_fin[np.ix_(rows, fd)] += effective
+        T_int[np.ix_(rows, users)] += effective[:, None]
+        T_fin[np.ix_(rows, fd)] += effective[:, None]
     return T_int, T_fin
 
 

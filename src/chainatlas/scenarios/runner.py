@@ -25,7 +25,8 @@ from chainatlas.scenarios.spec import (
     OUTPUT_TABLES,
     ScenarioError,
     ScenarioSpec,
-    load_scenario,
+    parse_scenario_partial,
+    read_scenario_file,
     resolve_shocks,
 )
 
@@ -61,25 +62,56 @@ def _load_model(spec: ScenarioSpec, year: int, path: str | os.PathLike[str] | No
     return sources.load(spec.source, path, year)
 
 
+def _validated(
+    path_or_dict: str | os.PathLike[str] | Mapping[str, Any] | ScenarioSpec,
+    path: str | os.PathLike[str] | None,
+    model: MRIOModel | None,
+    *,
+    load_tables: bool = True,
+) -> tuple[ScenarioSpec, dict[int, MRIOModel]]:
+    """Parse, load the tables and resolve labels; one ScenarioError with every problem.
+
+    Shocks with structural problems are reported and left out; the others are still checked
+    against the table, so a single run reports every problem in the file.
+    """
+    if isinstance(path_or_dict, ScenarioSpec):
+        spec, problems = path_or_dict, []
+    elif isinstance(path_or_dict, Mapping):
+        spec, problems = parse_scenario_partial(path_or_dict, origin=None)
+    else:
+        raw = read_scenario_file(path_or_dict)
+        spec, problems = parse_scenario_partial(raw, origin=str(path_or_dict))
+    models: dict[int, MRIOModel] = {}
+    if model is not None:
+        if list(spec.years) != [model.year]:
+            problems.append(
+                f"table: the scenario names year(s) {list(spec.years)} but the model given is "
+                f"{model.source} {model.year}"
+            )
+        models[model.year] = model
+    elif spec.source and spec.years and load_tables:
+        for year in spec.years:
+            try:
+                models[year] = _load_model(spec, year, path)
+            except ChainAtlasError as exc:
+                problems.append(f"table: cannot load {spec.source} {year}: {exc}")
+    for table in models.values():
+        try:
+            resolve_shocks(spec, table)
+        except ScenarioError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise ScenarioError(problems, path=spec.origin)
+    return spec, models
+
+
 def check_scenario(
     path_or_dict: str | os.PathLike[str] | Mapping[str, Any],
     path: str | os.PathLike[str] | None = None,
     model: MRIOModel | None = None,
 ) -> ScenarioSpec:
     """Validate a scenario fully (structure, then labels against its table); raise on problems."""
-    spec = load_scenario(path_or_dict)
-    if model is not None:
-        resolve_shocks(spec, model)
-        return spec
-    for year in spec.years:
-        try:
-            table = _load_model(spec, year, path)
-        except ChainAtlasError as exc:
-            raise ScenarioError(
-                [f"table: cannot load {spec.source} {year} to check labels: {exc}"],
-                path=spec.origin,
-            ) from None
-        resolve_shocks(spec, table)
+    spec, _ = _validated(path_or_dict, path, model)
     return spec
 
 
@@ -201,26 +233,7 @@ def run_scenario(
     ``path`` locates the table (else ``$CHAINATLAS_DATA``, else the fetch cache). ``model``
     runs on an already loaded table instead (its year must be the scenario's only year).
     """
-    spec = path_or_dict if isinstance(path_or_dict, ScenarioSpec) else load_scenario(path_or_dict)
-    if model is not None:
-        models = {model.year: model}
-        if list(spec.years) != [model.year]:
-            raise ChainAtlasError(
-                f"scenario names year(s) {list(spec.years)} but the model given is {model.year}",
-                path=spec.origin,
-            )
-    else:
-        models = {}
-        # Validate labels on every year before running any (one report of all problems).
-        problems: list[str] = []
-        for year in spec.years:
-            models[year] = _load_model(spec, year, path)
-            try:
-                resolve_shocks(spec, models[year])
-            except ScenarioError as exc:
-                problems.extend(exc.problems)
-        if problems:
-            raise ScenarioError(problems, path=spec.origin)
+    spec, models = _validated(path_or_dict, path, model)
     per_year = [run_scenario_year(spec, models[year]) for year in spec.years]
     tables: dict[str, pd.DataFrame] = {}
     for name in dict.fromkeys(n for result in per_year for n in result):

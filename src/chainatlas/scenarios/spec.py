@@ -198,6 +198,20 @@ _MEASURES = ("gross_output", "gdp", "exports", "vax")
 
 def parse_scenario(raw: Mapping[str, Any], origin: str | None = None) -> ScenarioSpec:
     """Check the structure of a scenario and return it parsed; all problems at once."""
+    spec, problems = parse_scenario_partial(raw, origin)
+    if problems:
+        raise ScenarioError(problems, path=origin)
+    return spec
+
+
+def parse_scenario_partial(
+    raw: Mapping[str, Any], origin: str | None = None
+) -> tuple[ScenarioSpec, list[str]]:
+    """Parse what can be parsed: the spec holds only the valid shocks; problems list the rest.
+
+    Lets ``check`` go on to test the valid shocks' labels against the table, so one run
+    reports every problem of a file.
+    """
     problems = _Problems()
     known_top = {"scenario", "table", "shocks", "outputs"}
     for key in raw:
@@ -302,9 +316,7 @@ def parse_scenario(raw: Mapping[str, Any], origin: str | None = None) -> Scenari
         seen_ids[shock.id] = index
         shocks.append(shock)
 
-    if problems.items:
-        raise ScenarioError(problems.items, path=origin)
-    return ScenarioSpec(
+    spec = ScenarioSpec(
         name=name,
         description=description,
         source=source,
@@ -316,6 +328,7 @@ def parse_scenario(raw: Mapping[str, Any], origin: str | None = None) -> Scenari
         notes=notes,
         origin=origin,
     )
+    return spec, problems.items
 
 
 def _parse_shock(entry: Mapping[str, Any], index: int, problems: _Problems) -> ShockSpec | None:
@@ -538,6 +551,25 @@ def _parse_relocation(entry, key, options, problems) -> None:
         )
 
 
+def _coverage(rate: Mapping[str, Any], rkey: str, problems: _Problems) -> Any:
+    """A share in [0, 1], or a table sector -> share (then ``sectors`` must be omitted)."""
+    value = rate.get("coverage", 1.0)
+    if isinstance(value, Mapping):
+        if "sectors" in rate:
+            problems.add(
+                f"{rkey}.sectors",
+                "give either sectors or a per-sector coverage table, not both (the coverage "
+                "table's keys are the sectors)",
+            )
+        if not value:
+            problems.add(f"{rkey}.coverage", "empty coverage table")
+        return {
+            str(sector): _share(share, f"{rkey}.coverage.{sector}", problems)
+            for sector, share in value.items()
+        }
+    return _share(value, f"{rkey}.coverage", problems)
+
+
 def _parse_tariff(entry, key, options, problems) -> None:
     rates_raw = entry.get("rates")
     if not isinstance(rates_raw, list) or not rates_raw:
@@ -585,7 +617,7 @@ def _parse_tariff(entry, key, options, problems) -> None:
                     allow_empty=False,
                 ),
                 "rate": value,
-                "coverage": _share(rate.get("coverage", 1.0), f"{rkey}.coverage", problems),
+                "coverage": _coverage(rate, rkey, problems),
             }
         )
     options["rates"] = tuple(rates)
@@ -850,7 +882,13 @@ def _resolve_tariff(shock: ShockSpec, r: _Resolver) -> dict[str, Any]:
         rkey = f"{key}.rates[{rate['index']}]"
         exporters = r.countries(rate["exporters"], f"{rkey}.exporters")
         importers = r.countries(rate["importers"], f"{rkey}.importers")
-        sectors = r.sectors(rate["sectors"], f"{rkey}.sectors")
+        coverage = rate["coverage"]
+        if isinstance(coverage, Mapping):
+            sectors = r.sectors(list(coverage), f"{rkey}.coverage")
+            shares = np.array(list(coverage.values()), dtype=float)
+        else:
+            sectors = r.sectors(rate["sectors"], f"{rkey}.sectors")
+            shares = np.full(len(sectors), coverage, dtype=float)
         user_sectors = r.sectors(rate["user_sectors"], f"{rkey}.user_sectors")
         overlap = sorted(set(exporters) & set(importers))
         if overlap:
@@ -860,9 +898,9 @@ def _resolve_tariff(shock: ShockSpec, r: _Resolver) -> dict[str, Any]:
                 f"{', '.join(r.model.countries[c] for c in overlap)}",
             )
         for e in exporters:
-            for s in sectors:
+            for s, share in zip(sectors, shares, strict=False):
                 for m in importers:
-                    total = coverage_by_flow.get((e * r.model.N + s, m), 0.0) + rate["coverage"]
+                    total = coverage_by_flow.get((e * r.model.N + s, m), 0.0) + share
                     coverage_by_flow[(e * r.model.N + s, m)] = total
         entries.append(
             {
@@ -871,7 +909,8 @@ def _resolve_tariff(shock: ShockSpec, r: _Resolver) -> dict[str, Any]:
                 "importers": np.array(importers, dtype=np.intp),
                 "user_sectors": np.array(user_sectors, dtype=np.intp),
                 "rate": rate["rate"],
-                "coverage": rate["coverage"],
+                # one share per row of ``rows`` (exporter-major, then sector)
+                "coverage": np.tile(shares, len(exporters)),
             }
         )
     over = [(k, v) for k, v in coverage_by_flow.items() if v > 1 + 1e-9]

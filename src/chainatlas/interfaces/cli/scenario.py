@@ -1,0 +1,55 @@
+"""``chainatlas scenario run|check``: shocks and scenarios declared in a TOML file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from chainatlas.errors import ChainAtlasError
+
+
+def register(app: typer.Typer) -> None:
+    scenario_app = typer.Typer(
+        help="Shocks and scenarios: demand, supply (Ghosh), extraction, supply cuts, "
+        "relocation, tariffs. See docs/scenarios.md.",
+        no_args_is_help=True,
+    )
+
+    @scenario_app.command("run")
+    def run_command(
+        file: Path = typer.Argument(..., help="Scenario file (.toml)."),
+        out: Path = typer.Option(..., "--out", help="Output directory (created if needed)."),
+        path: str = typer.Option(
+            None, "--path", help="Directory of the tables (else $CHAINATLAS_DATA, else cache)."
+        ),
+        fmt: str = typer.Option("parquet", "--format", help="Table format: parquet or csv."),
+    ) -> None:
+        """Validate and run a scenario; write tidy tables and summary.md to --out."""
+        from chainatlas.scenarios import run_scenario
+
+        if fmt not in ("parquet", "csv"):
+            raise ChainAtlasError(f"unknown --format {fmt!r}; use parquet or csv")
+        if out.exists() and not out.is_dir():
+            raise ChainAtlasError("--out exists and is not a directory", path=str(out))
+        result = run_scenario(file, path=path)
+        written = result.write(out, fmt=fmt)
+        typer.echo(result.summary_markdown)
+        typer.echo(f"wrote {len(written)} files to {out}")
+
+    @scenario_app.command("check")
+    def check_command(
+        file: Path = typer.Argument(..., help="Scenario file (.toml)."),
+        path: str = typer.Option(
+            None, "--path", help="Directory of the tables (else $CHAINATLAS_DATA, else cache)."
+        ),
+    ) -> None:
+        """Validate a scenario file (structure, then labels against its table) without running."""
+        from chainatlas.scenarios import check_scenario
+
+        spec = check_scenario(file, path=path)
+        kinds = ", ".join(f"{s.id} ({s.kind})" for s in spec.shocks)
+        years = ", ".join(map(str, spec.years))
+        typer.echo(f"{file}: OK — {spec.source} {years}; {len(spec.shocks)} shock(s): {kinds}")
+
+    app.add_typer(scenario_app, name="scenario")
