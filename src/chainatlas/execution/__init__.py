@@ -1,0 +1,105 @@
+"""Running panels, large tables and scenario sweeps: local or on a Dask cluster.
+
+The unit of work is one (table, year) or (table, year, batch) — :class:`WorkUnit`. Workers load
+their own table; results go to partitioned Parquet (``year=YYYY/``) registered in a DuckDB
+file, written atomically per partition so that re-runs resume. See docs/scaling.md.
+
+Entry points:
+
+* :func:`run_units` — any module-level ``fn(unit) -> {dataset: DataFrame}``;
+* :func:`run_per_year` — any ``function(model=..., **kwargs) -> {dataset: DataFrame}`` per
+  year (and per batch), e.g. ``chainatlas.indicators:compute_indicator_sets``;
+* :func:`wwz_batched` — WWZ by exporter batches within a memory limit.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from chainatlas.execution.backends import BACKENDS, DaskBackend, LocalBackend, make_backend
+from chainatlas.execution.memory import (
+    parse_memory_limit,
+    wwz_memory_plan,
+    wwz_standard_bytes,
+)
+from chainatlas.execution.runner import RunResult, execute_unit, run_units
+from chainatlas.execution.store import PartitionStore
+from chainatlas.execution.tasks import (
+    decompose_task,
+    decompose_units,
+    model_function_task,
+    model_function_units,
+)
+from chainatlas.execution.units import WorkUnit, dataset_name
+from chainatlas.execution.wwz_batched import wwz_batched
+
+
+def run_per_year(
+    function: str | Callable[..., Any],
+    *,
+    task: str,
+    source: str,
+    path: str | os.PathLike[str] | None,
+    years: Sequence[int],
+    kwargs: Mapping[str, Any] | None = None,
+    batches: Sequence[Mapping[str, Any]] | None = None,
+    dataset: str | None = None,
+    backend: str = "local",
+    scheduler: str | None = None,
+    out_dir: str | os.PathLike[str] | None = None,
+    memory_limit: int | str | None = None,
+    progress: bool = True,
+) -> RunResult:
+    """Call ``function(model=<table of year>, **kwargs[, **batch])`` for every year (× batch).
+
+    ``function`` is a module-level callable or 'package.module:function' returning a
+    DataFrame (stored as ``dataset`` or ``task``) or a dict of DataFrames by dataset name.
+    ``batches`` (e.g. lists of scenarios) split each year into (year, batch) units; each
+    batch's mapping is added to the keyword arguments. Keep ``kwargs`` and batches small
+    and picklable: they travel to the workers, the tables do not.
+    """
+    units = model_function_units(
+        function,
+        task=task,
+        source=source,
+        path=path,
+        years=years,
+        kwargs=kwargs,
+        batches=batches,
+        dataset=dataset,
+    )
+    return run_units(
+        model_function_task,
+        units,
+        backend=backend,
+        scheduler=scheduler,
+        out_dir=out_dir,
+        memory_limit=memory_limit,
+        progress=progress,
+        label=task,
+    )
+
+
+__all__ = [
+    "BACKENDS",
+    "DaskBackend",
+    "LocalBackend",
+    "PartitionStore",
+    "RunResult",
+    "WorkUnit",
+    "dataset_name",
+    "decompose_task",
+    "decompose_units",
+    "execute_unit",
+    "make_backend",
+    "model_function_task",
+    "model_function_units",
+    "parse_memory_limit",
+    "run_per_year",
+    "run_units",
+    "wwz_batched",
+    "wwz_memory_plan",
+    "wwz_standard_bytes",
+]

@@ -1,0 +1,154 @@
+"""Execution backends: where units run.
+
+* ``local`` (default): one after the other in this process; NumPy's BLAS uses its own threads.
+* ``dask``: a dask.distributed cluster — ``--scheduler tcp://HOST:PORT`` for a running
+  scheduler, or ``--scheduler local:N`` for a LocalCluster of N single-threaded worker
+  processes on this machine (started and stopped with the run).
+
+Both expose ``run(func, calls)``, yielding ``(index, result)`` as calls finish, and
+``close()``. The science never knows which backend runs it.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, Protocol
+
+from chainatlas.errors import ChainAtlasError
+
+BACKENDS = ("local", "dask")
+
+
+class Backend(Protocol):
+    name: str
+    workers: int
+    dashboard_link: str | None
+
+    def run(self, func: Callable[..., Any], calls: Sequence[tuple]) -> Iterator[tuple[int, Any]]:
+        """Run ``func(*args)`` for every args tuple; yield (index, result) as each finishes."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class LocalBackend:
+    """In-process, in order."""
+
+    name = "local"
+    workers = 1
+    dashboard_link = None
+
+    def run(self, func: Callable[..., Any], calls: Sequence[tuple]) -> Iterator[tuple[int, Any]]:
+        for index, args in enumerate(calls):
+            yield index, func(*args)
+
+    def close(self) -> None:
+        pass
+
+
+def parse_scheduler(scheduler: str | None) -> tuple[str, int | str]:
+    """'local:4' -> ('local', 4); 'local' -> ('local', 2); 'tcp://h:8786' -> ('remote', addr)."""
+    if scheduler is None or not scheduler.strip():
+        raise ChainAtlasError(
+            "--backend dask needs --scheduler: tcp://HOST:PORT for a running Dask scheduler, "
+            "or local:N to start N workers on this machine"
+        )
+    text = scheduler.strip()
+    if text == "local" or text.startswith("local:"):
+        count = text.partition(":")[2] or "2"
+        try:
+            workers = int(count)
+        except ValueError:
+            workers = 0
+        if workers < 1:
+            raise ChainAtlasError(f"bad --scheduler {scheduler!r}: use local:N with N ≥ 1")
+        return "local", workers
+    if "://" not in text:
+        text = f"tcp://{text}"
+    return "remote", text
+
+
+class DaskBackend:
+    """dask.distributed: a LocalCluster started here, or an existing scheduler."""
+
+    name = "dask"
+
+    def __init__(self, scheduler: str | None, *, worker_memory: int | str | None = None):
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError as exc:  # pragma: no cover - dask[distributed] is a dependency
+            raise ChainAtlasError("the dask backend needs dask[distributed] installed") from exc
+        kind, target = parse_scheduler(scheduler)
+        self.cluster = None
+        if kind == "local":
+            self.cluster = LocalCluster(
+                n_workers=int(target),
+                threads_per_worker=1,
+                processes=True,
+                memory_limit=worker_memory or "auto",
+                dashboard_address=":0",
+                silence_logs=logging.ERROR,
+            )
+            self.client = Client(self.cluster)
+        else:
+            try:
+                self.client = Client(str(target), timeout="20s")
+            except OSError as exc:
+                raise ChainAtlasError(
+                    f"cannot reach the Dask scheduler at {target}: {exc}"
+                ) from None
+        self.scheduler = str(target) if kind == "remote" else self.client.scheduler.address
+
+    @property
+    def workers(self) -> int:
+        return len(self.client.scheduler_info().get("workers", {}))
+
+    @property
+    def dashboard_link(self) -> str | None:
+        try:
+            return self.client.dashboard_link
+        except Exception:  # no dashboard (bokeh missing) is not an error
+            return None
+
+    def run(self, func: Callable[..., Any], calls: Sequence[tuple]) -> Iterator[tuple[int, Any]]:
+        from distributed import as_completed
+
+        run_id = uuid.uuid4().hex[:8]
+        futures = [
+            self.client.submit(func, *args, key=f"chainatlas-{run_id}-{i}", pure=False)
+            for i, args in enumerate(calls)
+        ]
+        position = {future.key: i for i, future in enumerate(futures)}
+        try:
+            for future in as_completed(futures):
+                yield position[future.key], future.result()
+        finally:
+            # on error or Ctrl-C: stop what has not started; finished partitions are kept
+            pending = [f for f in futures if not f.done()]
+            if pending:
+                self.client.cancel(pending)
+
+    def close(self) -> None:
+        try:
+            self.client.close()
+        finally:
+            if self.cluster is not None:
+                self.cluster.close()
+
+
+def make_backend(
+    backend: str = "local", scheduler: str | None = None, *, worker_memory: int | None = None
+) -> Backend:
+    name = (backend or "local").lower()
+    if name not in BACKENDS:
+        raise ChainAtlasError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+    if name == "local":
+        if scheduler:
+            raise ChainAtlasError("--scheduler needs --backend dask")
+        return LocalBackend()
+    return DaskBackend(scheduler, worker_memory=worker_memory)
+
+
+__all__ = ["BACKENDS", "Backend", "DaskBackend", "LocalBackend", "make_backend", "parse_scheduler"]

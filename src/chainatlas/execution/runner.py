@@ -1,0 +1,193 @@
+"""``run_units``: run units of work on a backend, into partitioned results, resumably."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from chainatlas.errors import ChainAtlasError
+from chainatlas.execution.backends import make_backend
+from chainatlas.execution.memory import parse_memory_limit
+from chainatlas.execution.store import PartitionStore
+from chainatlas.execution.units import WorkUnit
+
+UnitFunction = Callable[[WorkUnit], "Mapping[str, pd.DataFrame] | pd.DataFrame"]
+
+
+@dataclass
+class RunResult:
+    """What a run did. ``frames`` holds the results when no output directory was given."""
+
+    backend: str
+    workers: int
+    computed: list[str] = field(default_factory=list)  # unit keys computed by this run
+    skipped: list[str] = field(default_factory=list)  # finished by an earlier run
+    seconds: float = 0.0
+    store: PartitionStore | None = None
+    frames: dict[str, pd.DataFrame] | None = None
+    dashboard_link: str | None = None
+
+    def read(self, dataset: str) -> pd.DataFrame:
+        """One dataset of the run (from the partitions, or the in-memory frames)."""
+        if self.frames is not None:
+            if dataset not in self.frames:
+                raise ChainAtlasError(f"no dataset {dataset!r}; have {', '.join(self.frames)}")
+            return self.frames[dataset]
+        assert self.store is not None
+        return self.store.read(dataset)
+
+    @property
+    def datasets(self) -> list[str]:
+        if self.frames is not None:
+            return list(self.frames)
+        return self.store.datasets() if self.store else []
+
+
+def execute_unit(fn: UnitFunction, unit: WorkUnit, root: str | None) -> Any:
+    """Run one unit where the backend put it (a worker process, or here).
+
+    With ``root`` the frames are written as partitions there and only the small marker
+    travels back; a unit already finished (run twice after a lost worker) is not redone.
+    """
+    store = PartitionStore(root) if root is not None else None
+    if store is not None and store.is_done(unit):
+        return store.marker(unit)
+    start = time.perf_counter()
+    frames = fn(unit)
+    if isinstance(frames, pd.DataFrame):
+        frames = {unit.task: frames}
+    if store is None:
+        return dict(frames)
+    return store.write_unit(unit, frames, time.perf_counter() - start)
+
+
+def run_units(
+    fn: UnitFunction,
+    units: Sequence[WorkUnit],
+    *,
+    backend: str = "local",
+    scheduler: str | None = None,
+    out_dir: str | os.PathLike[str] | None = None,
+    memory_limit: int | str | None = None,
+    progress: bool = True,
+    label: str | None = None,
+    console: Console | None = None,
+) -> RunResult:
+    """Run ``fn(unit)`` for every unit on ``backend`` and collect or store its DataFrames.
+
+    ``fn`` must be a module-level function (workers import it by name) returning one
+    DataFrame (dataset named after ``unit.task``) or a dict dataset name -> DataFrame.
+    With ``out_dir`` every dataset is written as ``out_dir/<dataset>/year=YYYY[/batch=K]/``
+    Parquet, registered in ``out_dir/results.duckdb``; units finished by an earlier run are
+    skipped. Without it, frames are concatenated in unit order into ``RunResult.frames``.
+    ``memory_limit`` (bytes or '16GB') is given to every unit (``unit.memory_limit``) to size
+    its batches.
+    """
+    limit = parse_memory_limit(memory_limit)
+    units = [
+        u if u.memory_limit is not None else dataclasses.replace(u, memory_limit=limit)
+        for u in units
+    ]
+    seen: set[str] = set()
+    for unit in units:
+        if unit.key in seen:
+            raise ChainAtlasError(f"unit {unit.key} given twice")
+        seen.add(unit.key)
+    console = console or Console(stderr=True)
+
+    store = PartitionStore(out_dir) if out_dir is not None else None
+    skipped: list[str] = []
+    pending = list(units)
+    if store is not None:
+        store.prepare()
+        skipped = [u.key for u in units if store.is_done(u)]
+        pending = [u for u in units if u.key not in set(skipped)]
+
+    start = time.perf_counter()
+    engine = make_backend(backend, scheduler)
+    result = RunResult(
+        backend=engine.name,
+        workers=engine.workers,
+        skipped=skipped,
+        store=store,
+        dashboard_link=engine.dashboard_link,
+    )
+    outputs: dict[int, Any] = {}
+    root = str(store.root) if store is not None else None
+    title = label or (units[0].task if units else "run")
+    try:
+        if engine.dashboard_link and progress:
+            console.print(
+                f"Dask: {result.workers} workers, dashboard {engine.dashboard_link}",
+                highlight=False,
+            )
+        columns = (
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+        )
+        with Progress(*columns, console=console, transient=True, disable=not progress) as bar:
+            task = bar.add_task(title, total=len(units), completed=len(skipped))
+            calls = [(fn, unit, root) for unit in pending]
+            for index, output in engine.run(execute_unit, calls):
+                outputs[index] = output
+                result.computed.append(pending[index].key)
+                bar.advance(task)
+    except KeyboardInterrupt:
+        done = len(skipped) + len(result.computed)
+        if store is not None:
+            console.print(
+                f"interrupted: {done} of {len(units)} units finished and kept in {store.root}; "
+                "run the same command again to resume",
+                highlight=False,
+            )
+        raise
+    finally:
+        engine.close()
+        if store is not None:
+            _register(store, console)
+        _clear_model_cache()
+    result.seconds = time.perf_counter() - start
+    if store is None:
+        result.frames = _concatenate([outputs[i] for i in sorted(outputs)])
+    return result
+
+
+def _register(store: PartitionStore, console: Console) -> None:
+    try:
+        store.register()
+    except Exception as exc:  # e.g. the catalogue open in another process
+        console.print(
+            f"warning: could not update {Path(store.root) / 'results.duckdb'}: {exc}; the "
+            "Parquet partitions are complete",
+            highlight=False,
+        )
+
+
+def _clear_model_cache() -> None:
+    from chainatlas.execution import tasks
+
+    tasks.load_model.cache_clear()
+
+
+def _concatenate(outputs: list[Mapping[str, pd.DataFrame]]) -> dict[str, pd.DataFrame]:
+    names: list[str] = []
+    for output in outputs:
+        names += [n for n in output if n not in names]
+    return {
+        name: pd.concat([o[name] for o in outputs if name in o], ignore_index=True)
+        for name in names
+    }
+
+
+__all__ = ["RunResult", "execute_unit", "run_units"]

@@ -1,0 +1,144 @@
+"""Unit functions the commands run, and the generic per-year adapter for other packages.
+
+Every function here takes a :class:`WorkUnit`, loads its table on the worker that runs it
+(``chainatlas.sources.load(source, path, year)``, cached per process for (year, batch) units
+of the same year) and returns DataFrames by dataset name.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+from functools import lru_cache
+from importlib import import_module
+from typing import Any
+
+import pandas as pd
+
+from chainatlas.core.model import MRIOModel
+from chainatlas.errors import ChainAtlasError
+from chainatlas.execution.units import WorkUnit, dataset_name
+
+
+@lru_cache(maxsize=1)
+def load_model(source: str, path: str | None, year: int) -> MRIOModel:
+    """The table of one year, loaded once per process (one at a time: tables can be large)."""
+    from chainatlas import sources
+
+    return sources.load(source, path, year)
+
+
+def unit_model(unit: WorkUnit) -> MRIOModel:
+    return load_model(unit.source, unit.path, unit.year)
+
+
+# ---------------------------------------------------------------------- decompose
+def decompose_task_name(method: str, level: str, wide: bool = False) -> str:
+    return dataset_name("decompose", method, level, "wide" if wide else "")
+
+
+def decompose_dataset(method: str, level: str) -> str:
+    """Dataset (DuckDB view) of a decomposition: e.g. ``wwz_country``, ``bm_source_sector``."""
+    return dataset_name(method, level)
+
+
+def decompose_units(
+    source: str,
+    path: str | os.PathLike[str] | None,
+    years: Sequence[int],
+    method: str,
+    level: str,
+    wide: bool = False,
+) -> list[WorkUnit]:
+    params = {"method": method.lower(), "level": level, "wide": wide}
+    task = decompose_task_name(method, level, wide)
+    path_text = None if path is None else str(path)
+    return [WorkUnit(task, source, path_text, int(y), params=params) for y in years]
+
+
+def decompose_task(unit: WorkUnit) -> dict[str, pd.DataFrame]:
+    """One year's decomposition as a tidy table; WWZ with a memory limit runs batched."""
+    from chainatlas.decompositions import decompose
+
+    method, level = unit.params["method"], unit.params["level"]
+    model = unit_model(unit)
+    if method == "wwz" and unit.memory_limit is not None:
+        from chainatlas.execution.wwz_batched import wwz_batched
+
+        result = wwz_batched(model, unit.memory_limit)
+    else:
+        result = decompose(model, method)
+    frame = result.to_frame(level, wide=bool(unit.params.get("wide", False)))
+    return {decompose_dataset(method, level): frame}
+
+
+# ---------------------------------------------------------------------- generic per-year calls
+def resolve_function(function: str | Callable[..., Any]) -> Callable[..., Any]:
+    """A callable, or 'package.module:function' (importable on the workers)."""
+    if callable(function):
+        return function
+    module, _, name = str(function).partition(":")
+    if not module or not name:
+        raise ChainAtlasError(f"function {function!r} must look like 'package.module:function'")
+    target: Any = import_module(module)
+    for part in name.split("."):
+        target = getattr(target, part)
+    return target
+
+
+def model_function_task(unit: WorkUnit) -> dict[str, pd.DataFrame]:
+    """``function(model=<this unit's table>, **kwargs, **batch_kwargs)`` -> DataFrames.
+
+    ``unit.params``: ``function`` ('module:name' or a module-level callable), ``kwargs``
+    (shared by all units), ``batch_kwargs`` (this unit's batch, e.g. its scenarios) and
+    ``dataset`` (name used when the function returns a single DataFrame).
+    """
+    function = resolve_function(unit.params["function"])
+    kwargs = {**unit.params.get("kwargs", {}), **unit.params.get("batch_kwargs", {})}
+    output = function(model=unit_model(unit), **kwargs)
+    if isinstance(output, pd.DataFrame):
+        return {unit.params.get("dataset") or unit.task: output}
+    if not isinstance(output, Mapping):
+        raise ChainAtlasError(
+            f"{unit.params['function']} returned {type(output).__name__}; a unit function "
+            "must return a DataFrame or a dict of DataFrames"
+        )
+    return {dataset_name(str(name)): frame for name, frame in output.items()}
+
+
+def model_function_units(
+    function: str | Callable[..., Any],
+    *,
+    task: str,
+    source: str,
+    path: str | os.PathLike[str] | None,
+    years: Sequence[int],
+    kwargs: Mapping[str, Any] | None = None,
+    batches: Sequence[Mapping[str, Any]] | None = None,
+    dataset: str | None = None,
+) -> list[WorkUnit]:
+    """Units for :func:`model_function_task`: one per year, or per (year, batch)."""
+    path_text = None if path is None else str(path)
+    base = {"function": function, "kwargs": dict(kwargs or {}), "dataset": dataset}
+    units = []
+    for year in years:
+        if batches is None:
+            units.append(WorkUnit(task, source, path_text, int(year), params=base))
+            continue
+        for index, batch in enumerate(batches):
+            params = {**base, "batch_kwargs": dict(batch)}
+            units.append(WorkUnit(task, source, path_text, int(year), batch=index, params=params))
+    return units
+
+
+__all__ = [
+    "decompose_dataset",
+    "decompose_task",
+    "decompose_task_name",
+    "decompose_units",
+    "load_model",
+    "model_function_task",
+    "model_function_units",
+    "resolve_function",
+    "unit_model",
+]
