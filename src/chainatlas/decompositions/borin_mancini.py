@@ -45,6 +45,7 @@ from chainatlas.decompositions.tiva import (
     domestic_multipliers,
     exports_cube,
     foreign_multiplier,
+    residual_notes,
 )
 from chainatlas.errors import ChainAtlasError
 
@@ -209,6 +210,12 @@ def _source_cubes(model: MRIOModel, blocks: _Blocks) -> dict[str, np.ndarray]:
     }
 
 
+def _additive(model: MRIOModel, method: str, terms: dict[str, np.ndarray]) -> Decomposition:
+    """A decomposition whose terms add up to E_sr, noting any untraced exports."""
+    residual = model.exports - sum(terms.values())
+    return Decomposition.of(model, method, terms, residual_notes(model, residual))
+
+
 def _rows(cubes: dict[str, np.ndarray], names: tuple[str, ...]) -> dict[str, np.ndarray]:
     return {name: cube_to_rows(cubes[name]) for name in names}
 
@@ -224,11 +231,13 @@ def bm_source(model: MRIOModel) -> Decomposition:
     cubes["DAVAX"] = cubes["DAVAX1"] + cubes["DAVAX2"]
     cubes["VAX"] = cubes["DAVAX"] + cubes["REX1"] + cubes["REX2"] + cubes["REX3"]
     cubes["REF"] = cubes["REF1"] + cubes["REF2"]
+    terms = _rows(cubes, SOURCE_TERMS)
     notes = (
         "BM source-based terms are nested, not additive: E = DC + FC, DC = DVA + DDC, "
         "FC = FVA + FDC, DVA = VAX + REF, DAVAX is part of VAX",
+        *residual_notes(model, model.exports - terms["DC"] - terms["FC"]),
     )
-    return Decomposition.of(model, "bm-source", _rows(cubes, SOURCE_TERMS), notes)
+    return Decomposition.of(model, "bm-source", terms, notes)
 
 
 def bm_source_terms(model: MRIOModel) -> Decomposition:
@@ -240,7 +249,7 @@ def bm_source_terms(model: MRIOModel) -> Decomposition:
     cubes = _source_cubes(model, _blocks(model))
     cubes["VAX1"], cubes["VAX2"], cubes["VAX3"] = cubes["DAVAX1"], cubes["DAVAX2"], cubes["REX1"]
     cubes["VAX4"] = cubes["REX2"] + cubes["REX3"]
-    return Decomposition.of(model, "bm-source-terms", _rows(cubes, FINE_TERMS))
+    return _additive(model, "bm-source-terms", _rows(cubes, FINE_TERMS))
 
 
 def bm_adb(model: MRIOModel) -> Decomposition:
@@ -251,12 +260,12 @@ def bm_adb(model: MRIOModel) -> Decomposition:
     """
     cubes = _source_cubes(model, _blocks(model))
     cubes["PDC1"], cubes["PDC2"] = cubes["DDC"], cubes["FDC"]
-    return Decomposition.of(model, "bm-adb", _rows(cubes, ADB_TERMS))
+    return _additive(model, "bm-adb", _rows(cubes, ADB_TERMS))
 
 
 # ---------------------------------------------------------------------- sink-based
 def _sink_cubes(model: MRIOModel, blocks: _Blocks) -> dict[str, np.ndarray]:
-    G, N = blocks.G, blocks.N
+    G = blocks.G
     idx = np.arange(G)
     Y, CY = blocks.Y, blocks.CY
     y = Y.sum(axis=2)
@@ -315,7 +324,6 @@ def _sink_cubes(model: MRIOModel, blocks: _Blocks) -> dict[str, np.ndarray]:
         "DC": dc * E,
         "FC": fc * E,
     }
-    del N
     return fine
 
 
@@ -331,18 +339,19 @@ def bm_sink(model: MRIOModel) -> Decomposition:
     c["REF"] = c["REF1"] + c["REF2"]
     c["DVA"] = c["VAX"] + c["REF"]
     c["FVA"] = c["FVA1"] + c["FVA2"] + c["FVA3"] + c["FVA4"]
+    terms = _rows(c, SINK_TERMS)
     notes = (
         "BM sink-based terms are nested, not additive: E = DC + FC, DC = DVA + DDC, "
         "FC = FVA + FDC, DVA = VAX + REF, VAXIM is part of VAX",
+        *residual_notes(model, model.exports - terms["DC"] - terms["FC"]),
     )
-    return Decomposition.of(model, "bm-sink", _rows(c, SINK_TERMS), notes)
+    return Decomposition.of(model, "bm-sink", terms, notes)
 
 
 def bm_sink_terms(model: MRIOModel) -> Decomposition:
     """The 12 additive BM sink terms in exvatools ``bm_snk`` naming; they sum to E_sr."""
-    return Decomposition.of(
-        model, "bm-sink-terms", _rows(_sink_cubes(model, _blocks(model)), FINE_TERMS)
-    )
+    cubes = _sink_cubes(model, _blocks(model))
+    return _additive(model, "bm-sink-terms", _rows(cubes, FINE_TERMS))
 
 
 # ---------------------------------------------------------------------- participation
