@@ -1,0 +1,1 @@
+"""Local, read-only web atlas over chainatlas results (``chainatlas serve``)."""
