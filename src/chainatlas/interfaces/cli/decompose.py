@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pandas as pd
 import typer
-from rich.progress import Progress
 
 from chainatlas.decompositions import LEVELS, METHODS
 from chainatlas.errors import ChainAtlasError
+from chainatlas.execution import cli as backend_cli
 from chainatlas.interfaces.cli.options import parse_years, write_table
 
 
@@ -21,19 +21,36 @@ def run_decompose(
     level: str,
     wide: bool = False,
     show_progress: bool = True,
+    *,
+    backend: str = "local",
+    scheduler: str | None = None,
+    memory_limit: str | int | None = None,
+    out_dir: str | Path | None = None,
 ) -> pd.DataFrame:
-    """Decompose every year and stack the tidy tables (shared by the CLI and the demo)."""
-    from chainatlas import sources
-    from chainatlas.decompositions import decompose
+    """Decompose every year and stack the tidy tables (shared by the CLI and the demo).
 
-    frames = []
-    with Progress(transient=True, disable=not show_progress or len(years) < 2) as progress:
-        task = progress.add_task(f"{method} {source}", total=len(years))
-        for year in years:
-            model = sources.load(source, path, year)
-            frames.append(decompose(model, method).to_frame(level, wide=wide))
-            progress.advance(task)
-    return pd.concat(frames, ignore_index=True)
+    Each year is one unit of work on ``backend`` (``local`` here, or ``dask`` with
+    ``scheduler``; see docs/scaling.md); with ``out_dir`` the years are also written as
+    partitioned Parquet there (re-runs skip finished years).
+    """
+    from chainatlas.execution import decompose_task, decompose_units, run_units
+    from chainatlas.execution.tasks import decompose_dataset
+
+    units = decompose_units(source, path, years, method, level, wide)
+    result = run_units(
+        decompose_task,
+        units,
+        backend=backend,
+        scheduler=scheduler,
+        out_dir=out_dir,
+        memory_limit=memory_limit,
+        progress=show_progress and (len(years) > 1 or backend != "local"),
+        label=f"{method} {source}",
+    )
+    frame = result.read(decompose_dataset(method, level))
+    if out_dir is not None:
+        frame = frame.sort_values("year", kind="stable").reset_index(drop=True)
+    return frame
 
 
 def register(app: typer.Typer) -> None:
@@ -46,8 +63,16 @@ def register(app: typer.Typer) -> None:
         ),
         method: str = typer.Option("wwz", "--method", help=f"One of: {', '.join(METHODS)}."),
         level: str = typer.Option("country", "--level", help=f"One of: {', '.join(LEVELS)}."),
-        out: Path = typer.Option(..., "--out", help="Output file, .csv or .parquet."),
+        out: Path = typer.Option(
+            ...,
+            "--out",
+            help="Output file (.csv or .parquet), or a directory for partitioned Parquet "
+            "(year=YYYY/) with a results.duckdb catalogue; re-runs resume.",
+        ),
         wide: bool = typer.Option(False, "--wide", help="One column per term."),
+        backend: str = backend_cli.backend_option(),
+        scheduler: str = backend_cli.scheduler_option(),
+        memory_limit: str = backend_cli.memory_limit_option(),
     ) -> None:
         """Decompose gross exports (tiva, kww, wwz, bm-source, bm-sink, bm-adb)."""
         from chainatlas import sources
@@ -56,10 +81,41 @@ def register(app: typer.Typer) -> None:
             raise ChainAtlasError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
         if level not in LEVELS:
             raise ChainAtlasError(f"unknown level {level!r}; choose one of {', '.join(LEVELS)}")
-        if out.suffix.lower() not in (".csv", ".parquet", ".pq"):
-            raise ChainAtlasError("output must end in .csv or .parquet", path=str(out))
+        to_directory = out.suffix == "" or out.is_dir()
+        if not to_directory and out.suffix.lower() not in (".csv", ".parquet", ".pq"):
+            raise ChainAtlasError(
+                "output must end in .csv or .parquet, or be a directory", path=str(out)
+            )
+        backend_cli.check(backend, scheduler, memory_limit)
         available = sources.available_years(source, path)
         years = parse_years(year, available)
-        frame = run_decompose(source, path, years, method.lower(), level, wide)
+        if to_directory:
+            from chainatlas.execution import decompose_task, decompose_units, run_units
+
+            result = run_units(
+                decompose_task,
+                decompose_units(source, path, years, method.lower(), level, wide),
+                backend=backend,
+                scheduler=scheduler,
+                out_dir=out,
+                memory_limit=memory_limit,
+                label=f"{method.lower()} {source}",
+            )
+            typer.echo(
+                f"{len(result.computed)} year(s) computed, {len(result.skipped)} already done; "
+                f"results in {out} (DuckDB catalogue {out / 'results.duckdb'})"
+            )
+            return
+        frame = run_decompose(
+            source,
+            path,
+            years,
+            method.lower(),
+            level,
+            wide,
+            backend=backend,
+            scheduler=scheduler,
+            memory_limit=memory_limit,
+        )
         write_table(frame, out)
         typer.echo(f"wrote {len(frame):,} rows to {out}")
