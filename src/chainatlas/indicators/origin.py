@@ -22,6 +22,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+import scipy.linalg
 
 from chainatlas.core.groups import ResolvedGroup
 from chainatlas.core.model import MRIOModel
@@ -124,8 +125,10 @@ def _merge_map(model: MRIOModel, members: Sequence[str]) -> tuple[np.ndarray, in
     return to_merged, kept.index(first)
 
 
-def merged_dexfvap(model: MRIOModel, to_merged: np.ndarray) -> np.ndarray:
-    """DEXFVAP (G' origin, G' exporter) of the table re-aggregated by the country map
+def merged_dexfvap(
+    model: MRIOModel, to_merged: np.ndarray, exporters: Sequence[int] | None = None
+) -> np.ndarray:
+    """DEXFVAP (G' origin, G' exporter; only the ``exporters`` columns, default all) of the table re-aggregated by the country map
     ``to_merged`` (G, G'): Z, Y, x summed, then A, v, B and exports recomputed (§8 rule 2).
 
     Done on the arrays rather than via MRIOModel.aggregate so that rounding artefacts the
@@ -143,12 +146,17 @@ def merged_dexfvap(model: MRIOModel, to_merged: np.ndarray) -> np.ndarray:
     inv_x = np.where(x != 0, 1.0 / np.where(x != 0, x, 1.0), 0.0)
     A = Z * inv_x[None, :]
     v = (x - Z.sum(axis=0)) * inv_x
-    B = np.linalg.inv(np.eye(Gm * N) - A)
     exports = Z.reshape(Gm * N, Gm, N).sum(axis=2) + Y
     own = np.repeat(np.arange(Gm), N)
     exports[np.arange(Gm * N), own] = 0.0
-    multipliers = (v[:, None] * B).reshape(Gm, N, Gm * N).sum(axis=1)  # (G', G'N)
-    return (multipliers * exports.sum(axis=1)[None, :]).reshape(Gm, Gm, N).sum(axis=2)
+    e = exports.sum(axis=1)
+    # DEXFVAP'[t, s] = Σ_{i∈t} v_i (B e_s)_i with e_s = e on s's rows: one solve per economy
+    columns = list(range(Gm)) if exporters is None else list(exporters)
+    rhs = np.zeros((Gm * N, len(columns)))
+    for k, s in enumerate(columns):
+        rhs[s * N : (s + 1) * N, k] = e[s * N : (s + 1) * N]
+    content = scipy.linalg.solve(np.eye(Gm * N) - A, rhs, check_finite=False)
+    return (v[:, None] * content).reshape(Gm, N, len(columns)).sum(axis=1)
 
 
 def _bloc_rows(model: MRIOModel, group: ResolvedGroup, origin_labels, origin_masks):
@@ -158,7 +166,7 @@ def _bloc_rows(model: MRIOModel, group: ResolvedGroup, origin_labels, origin_mas
     outside_masks = origin_masks * (~inside)[None, :]  # origins lose the bloc's own members
     if len(members) >= 2:
         to_merged, position = _merge_map(model, members)
-        column = merged_dexfvap(model, to_merged)[:, position].copy()
+        column = merged_dexfvap(model, to_merged, [position])[:, 0].copy()
         column[position] = 0.0
         fva_num = (outside_masks @ to_merged) @ column
         fva_den = column.sum()

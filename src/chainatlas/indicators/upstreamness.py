@@ -27,11 +27,6 @@ UPSTREAMNESS_INDICATORS = (
 )
 
 
-def _solve(matrix: np.ndarray, rhs: np.ndarray, transpose: bool = False) -> np.ndarray:
-    lu = scipy.linalg.lu_factor(np.eye(matrix.shape[0]) - matrix, check_finite=False)
-    return scipy.linalg.lu_solve(lu, rhs, trans=1 if transpose else 0, check_finite=False)
-
-
 def upstreamness_values(model: MRIOModel, corrected: bool = True) -> dict[str, np.ndarray]:
     """(GN,) arrays: upstreamness, downstreamness, final_use_share for one variant."""
     x = model.x
@@ -42,10 +37,11 @@ def upstreamness_values(model: MRIOModel, corrected: bool = True) -> dict[str, n
         net = x - inventories
         inv_net = safe_divide(np.ones_like(net), net)
         inv_net = np.where(np.isfinite(inv_net), inv_net, 0.0)
-        ghosh = model.Z * inv_net[:, None]  # x̃̂⁻¹ Z
-        up = _solve(ghosh, ones)
-        a_tilde = model.A * (x * inv_net)[:, None]  # Z_ij x_i / (x̃_i x_j)
-        down = _solve(a_tilde, ones, transpose=True)
+        ghosh = model.Z * inv_net[:, None]  # G̃ = x̃̂⁻¹ Z
+        lu = scipy.linalg.lu_factor(np.eye(model.GN) - ghosh, check_finite=False)
+        up = scipy.linalg.lu_solve(lu, ones, check_finite=False)
+        # Ã = x̂ G̃ x̂⁻¹, so u'(I − Ã)⁻¹ = (x'(I − G̃)⁻¹) ⊘ x': one factorisation serves both
+        down = safe_divide(scipy.linalg.lu_solve(lu, x, trans=1, check_finite=False), x)
         fugo = safe_divide(final_use - inventories, net)
         valid = net != 0
     else:
