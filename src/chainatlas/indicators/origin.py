@@ -128,8 +128,9 @@ def _merge_map(model: MRIOModel, members: Sequence[str]) -> tuple[np.ndarray, in
 def merged_dexfvap(
     model: MRIOModel, to_merged: np.ndarray, exporters: Sequence[int] | None = None
 ) -> np.ndarray:
-    """DEXFVAP (G' origin, G' exporter; only the ``exporters`` columns, default all) of the table re-aggregated by the country map
-    ``to_merged`` (G, G'): Z, Y, x summed, then A, v, B and exports recomputed (§8 rule 2).
+    """DEXFVAP (G' origin, G' exporter) of the table re-aggregated by the country map
+    ``to_merged`` (G, G'): Z, Y, x summed, then A, v and exports recomputed (§8 rule 2).
+    Only the ``exporters`` columns (default all) are computed, by one solve.
 
     Done on the arrays rather than via MRIOModel.aggregate so that rounding artefacts the
     loader keeps (row totals of −1 where output is 0) do not stop the re-aggregation.
