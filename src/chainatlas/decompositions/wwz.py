@@ -7,8 +7,8 @@ of the G×G blocks A_sr with the (s, r)-specific N-vectors the terms need. No GN
 temporaries. The "others" sums (t ∉ {s, r}) are computed as totals over all t minus the
 t = s and t = r parts.
 
-Term order and names follow R decompr's ``wwz()``; exvatools 0.9.0 names are in
-``EXVATOOLS_NAMES``.
+Term order is that of METHODS §4.3 (terms 1..16); names are R decompr 6.8.0's (whose CSV
+column order differs, so compare by name); exvatools 0.9.0 names are in ``EXVATOOLS_NAMES``.
 """
 
 from __future__ import annotations
