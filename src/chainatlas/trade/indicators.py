@@ -111,7 +111,7 @@ def exporter_shares(
     Columns: year (0 when pooled), hs6, exporter, value, share, rank (1 = largest; ties share
     the best rank), n_exporters. Shares of a product sum to 1.
     """
-    base, vintage, chosen = _base(store, vintage, years, universe)
+    base, vintage, _chosen = _base(store, vintage, years, universe)
     year_expr = "0" if pooled else "year"
     product_filter = f"AND hs6 IN {_in_list(products)}" if products is not None else ""
     return store.sql(f"""
@@ -191,7 +191,7 @@ def importer_hhi(
     Columns: year, hs6, hs2, import_value, n_suppliers, hhi, top_supplier, top_share.
     HHI lies in [1/n_suppliers, 1].
     """
-    base, vintage, chosen = _base(store, vintage, years, universe)
+    base, vintage, _chosen = _base(store, vintage, years, universe)
     code = importer.strip().upper()
     frame = store.sql(
         f"""
@@ -240,7 +240,7 @@ def export_centrality(
         raise ChainAtlasError(
             f"unknown centrality variant {variant!r}; use one of {', '.join(CENTRALITY_VARIANTS)}"
         )
-    base, vintage, chosen = _base(store, vintage, years, universe)
+    base, vintage, _chosen = _base(store, vintage, years, universe)
     year_expr = "0" if pooled else "year"
     frame = store.sql(f"""
         WITH x AS (
@@ -448,7 +448,7 @@ def strategic_dependency_screen(
     products in extra-group imports (``attrs['dependent_value_share']``).
     """
     name, members = _members(store, importer, year)
-    base, vintage, chosen = _base(store, vintage, [year], universe)
+    base, vintage, _chosen = _base(store, vintage, [year], universe)
     group = _in_list(members)
     frame = store.sql(f"""
         WITH b AS (SELECT * FROM {base} b0),
@@ -661,7 +661,7 @@ def end_use_composition(
 ) -> pd.DataFrame:
     """Exports from ``exporter`` to ``importer`` (countries, groups or None = world) by BEC end
     use and year. Columns: year, end_use, value, share (shares sum to 1 per year)."""
-    base, vintage, chosen = _base(store, vintage, years, "all")
+    base, vintage, _chosen = _base(store, vintage, years, "all")
     conditions = ["exporter <> importer"]
     names = []
     for column, who in (("exporter", exporter), ("importer", importer)):

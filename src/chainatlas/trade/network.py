@@ -43,7 +43,7 @@ def max_hub_scores(
     ``edges``: columns ``group`` + exporter, importer, value (> 0). Hub scores are normalised
     to sum 1 within each block (networkx convention), so a single exporter scores 1.
     """
-    block_codes, block_index, node_block, src, dst, n = _block_nodes(edges, group)
+    block_codes, _block_index, node_block, src, dst, n = _block_nodes(edges, group)
     weights = edges["value"].to_numpy(dtype=float)
     W = sparse.csr_matrix((weights, (src, dst)), shape=(n, n))
     WT = W.T.tocsr()
@@ -78,7 +78,7 @@ def max_pagerank_reversed(
 
     Teleport and dangling mass stay inside each product's block (uniform over its nodes).
     """
-    block_codes, block_index, node_block, src, dst, n = _block_nodes(edges, group)
+    block_codes, _block_index, node_block, src, dst, n = _block_nodes(edges, group)
     weights = edges["value"].to_numpy(dtype=float)
     # Reversed edges: importer (dst) -> exporter (src); column-stochastic transition.
     out_weight = np.bincount(dst, weights=weights, minlength=n)
