@@ -60,7 +60,7 @@ def make_table(
     Z = rng.uniform(1.0, 20.0, (GN, GN)).round(3)
     Y = rng.uniform(5.0, 40.0, (GN, (fd_countries or G) * F)).round(3)
     if inventory_negative:
-        Y[:, F - 1 :: F] *= -0.1  # changes in inventories: small and negative
+        Y[:, F - 1 :: F] = (Y[:, F - 1 :: F] * -0.1).round(4)  # inventories: small, negative
     x = Z.sum(axis=1) + Y.sum(axis=1)
     va = x - Z.sum(axis=0)
     shares = np.array([0.05, 0.01, 0.02, -0.01, 0.9, 0.03])

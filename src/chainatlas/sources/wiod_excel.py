@@ -100,8 +100,8 @@ def numeric_block(
     cols = np.asarray(cols, dtype=np.intp)
     block = grid[np.ix_(rows, cols)]
     flat = block.ravel()
-    values = pd.to_numeric(pd.Series(flat, dtype=object), errors="coerce").to_numpy(
-        dtype=np.float64
+    values = np.array(
+        pd.to_numeric(pd.Series(flat, dtype=object), errors="coerce"), dtype=np.float64
     )
     bad = ~np.isfinite(values)
     if blank_as_zero and bad.any():
