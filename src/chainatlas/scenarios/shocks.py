@@ -21,12 +21,14 @@ table with fixed allocation shares, final demand being the residual of sales.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 import scipy.linalg
 
-from chainatlas.core.model import MRIOModel
+from chainatlas.core.model import MRIOModel, ValidationReport
 from chainatlas.errors import ChainAtlasError
 
 GHOSH_NOTE = (
@@ -114,16 +116,12 @@ def ghosh_outcome(model: MRIOModel, G_new: np.ndarray, va_new: np.ndarray) -> Ou
     x_new = model.x + dx
     Z_new = x_new[:, None] * G_new
     final_new = x_new - Z_new.sum(axis=1)
-    base_final = model.Y_full.sum(axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        split = np.where(base_final[:, None] != 0, model.Y_full / base_final[:, None], 0.0)
-    Y_full_new = split * final_new[:, None]
-    lost = np.abs(final_new[base_final == 0]).sum()
+    Y_full_new, unassigned = _spread_final_change(model, final_new - model.Y_full.sum(axis=1))
     notes = [GHOSH_NOTE]
-    if lost > 1e-6 * max(np.abs(final_new).sum(), 1.0):
+    if unassigned:
         notes.append(
-            f"{lost:.6g} of residual final sales fell on rows without base final demand and "
-            "could not be assigned a destination"
+            f"{unassigned} row(s) had no base final demand to split their residual final sales "
+            "by; it went to the producing country's own final demand (first category)"
         )
     with np.errstate(divide="ignore", invalid="ignore"):
         inv_x = np.where(x_new != 0, 1.0 / np.where(x_new != 0, x_new, 1.0), 0.0)
@@ -143,6 +141,29 @@ def ghosh_outcome(model: MRIOModel, G_new: np.ndarray, va_new: np.ndarray) -> Ou
         va_local=dva,
         notes=notes,
     )
+
+
+def _spread_final_change(model: MRIOModel, change: np.ndarray) -> tuple[np.ndarray, int]:
+    """Add each row's change in final sales to Y in the row's base proportions.
+
+    Proportions are Y_ik / y_i; a row whose base cells cancel (y_i = 0 with some cells
+    non-zero, e.g. negative inventories) uses |Y_ik| / Σ|Y_ik|; a row with no final demand at
+    all puts the change on its own country's first category. Rows with no change keep their
+    base cells exactly.
+    """
+    Y = model.Y_full
+    total = Y.sum(axis=1)
+    absolute = np.abs(Y).sum(axis=1)
+    weights = np.zeros_like(Y)
+    regular = total != 0
+    weights[regular] = Y[regular] / total[regular, None]
+    cancelling = ~regular & (absolute > 0)
+    weights[cancelling] = np.abs(Y[cancelling]) / absolute[cancelling, None]
+    empty = np.flatnonzero(absolute == 0)
+    weights[empty, model.country_of_row[empty] * model.F] = 1.0
+    tolerance = 1e-9 * np.maximum(np.abs(model.x[empty]), 1.0)
+    unassigned = int(np.count_nonzero(np.abs(change[empty]) > tolerance))
+    return Y + weights * change[:, None], unassigned
 
 
 # ---------------------------------------------------------------------- shock kinds
@@ -304,6 +325,45 @@ def apply_relocation(model: MRIOModel, p: dict) -> Outcome:
         "no capacity limits, price differences or transition costs are modelled"
     )
     return outcome
+
+
+def counterfactual_model(model: MRIOModel, outcome: Outcome) -> MRIOModel:
+    """The shocked table as a validated model (Z₁ = A₁x̂₁, final demand Y₁, output x₁).
+
+    Its value added is x₁ − Z₁'u, i.e. the table's own accounting; for Leontief supply cuts
+    and backward extraction that differs from the v̂x₁ reported in results (see module doc).
+    """
+    # Built directly (not via from_arrays): the base table was validated, and its kept
+    # rounding artefacts (row totals of -1 where output is 0) would be rejected again.
+    Z_new = outcome.A_new * outcome.x_new[None, :]
+    arrays = {
+        "Z": Z_new,
+        "Y_full": outcome.Y_full_new,
+        "x": outcome.x_new,
+        "va": outcome.x_new - Z_new.sum(axis=0),
+    }
+    for value in arrays.values():
+        value.setflags(write=False)
+    gap = outcome.x_new - Z_new.sum(axis=1) - outcome.Y_full_new.sum(axis=1)
+    scale = np.maximum(np.abs(outcome.x_new), 1.0)
+    report = ValidationReport(
+        zero_output=tuple(
+            f"{model.countries[i // model.N]}.{model.sectors[i % model.N]}"
+            for i in np.flatnonzero(outcome.x_new == 0)
+        ),
+        balance_gap=pd.DataFrame(
+            {
+                "country": np.repeat(model.countries, model.N),
+                "sector": np.tile(model.sectors, model.G),
+                "x": outcome.x_new,
+                "row_total": outcome.x_new - gap,
+                "gap": gap,
+                "rel_gap": gap / scale,
+            }
+        ),
+        notes=(f"counterfactual of {model.describe()} ({outcome.model_kind} shock)",),
+    )
+    return dataclasses.replace(model, **arrays, published_va=None, validation=report)
 
 
 QUANTITY_SHOCKS = {
