@@ -54,14 +54,17 @@ def load_context(
     panels: dict[str, list[pd.DataFrame]] = {}
     units = "USD million, current prices"
     for year in years:
-        tables = cache.tables(year, lambda y: sources.load(source, data_path, y))
-        meta = cache.meta(year) or tables["country"].attrs.get("meta", {})
+        # every year: the time series; first and last: network; last: linkage, dependence
+        wanted = ["country", "fva_origin", "va_trade"]
+        if year in (years[0], years[-1]):
+            wanted.append("network")
+        if year == years[-1]:
+            wanted += ["linkage", "dependence"]
+        tables, meta = cache.tables(
+            year, lambda y: sources.load(source, data_path, y), tuple(wanted)
+        )
         units = meta.get("units", units)
         for name, frame in tables.items():
-            if name == "network" and year not in (years[0], years[-1]):
-                continue
-            if name == "dependence" and year != years[-1]:
-                continue
             panels.setdefault(name, []).append(frame)
         if progress is not None:
             progress(year)
@@ -79,6 +82,7 @@ def load_context(
         country=stacked["country"],
         fva_origin=stacked["fva_origin"],
         va_trade=stacked["va_trade"],
+        linkage=stacked["linkage"],
         network=stacked["network"],
         dependence=stacked["dependence"],
         units=units,

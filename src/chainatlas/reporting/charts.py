@@ -14,7 +14,6 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from chainatlas.reporting import names
-from chainatlas.reporting.data import largest_supplier_graph, linkage_matrix
 
 PALETTE = (
     "#1f77b4",
@@ -42,9 +41,10 @@ class ReportContext:
     focus: str
     country: pd.DataFrame  # all years
     fva_origin: pd.DataFrame  # all years
-    va_trade: pd.DataFrame  # all years
-    network: pd.DataFrame  # first and last year
-    dependence: pd.DataFrame  # last year
+    va_trade: pd.DataFrame  # all years: T_sr (source, absorber)
+    linkage: pd.DataFrame  # last year: link_matrix (exporter = r, importer = s, indicator)
+    network: pd.DataFrame  # first and last year: va_network (type, exporter, importer, …)
+    dependence: pd.DataFrame  # last year: foreign_dependence at country_sector level
     units: str = "USD million, current prices"
     extras: dict = field(default_factory=dict)
 
@@ -240,15 +240,31 @@ def linkage_partners(ctx: ReportContext, count: int = 9) -> list[str]:
     return [ctx.focus, *partners]
 
 
+def linkage_data(ctx: ReportContext) -> pd.DataFrame:
+    """LINK_rs among the focus and its partners, last year: rows of the linkage indicator set."""
+    economies = linkage_partners(ctx)
+    link = ctx.linkage[
+        (ctx.linkage["year"] == ctx.last_year)
+        & (ctx.linkage["indicator"] == "link")
+        & ctx.linkage["exporter"].isin(economies)
+        & ctx.linkage["importer"].isin(economies)
+    ]
+    return link[["year", "exporter", "importer", "value"]].reset_index(drop=True)
+
+
 def linkage_chart(ctx: ReportContext) -> Chart:
     economies = linkage_partners(ctx)
-    link = linkage_matrix(ctx.va_trade[ctx.va_trade["year"] == ctx.last_year], economies)
-    data = link.stack(future_stack=True).rename("value").reset_index()
-    data.insert(0, "year", ctx.last_year)
+    data = linkage_data(ctx)
+    link = (
+        data.pivot(index="exporter", columns="importer", values="value")
+        .reindex(index=economies, columns=economies)
+        .astype(float)
+    )
     chart = Chart(key="linkage", data=data, section="linkage")
     for lang in names.LANGUAGES:
         labels = [names.country(c, lang) for c in economies]
         z = link.to_numpy()
+        cell_text = [["–" if np.isnan(v) else f"{v:.1f}" for v in row] for row in z]
         fig = go.Figure(
             go.Heatmap(
                 z=z,
@@ -256,7 +272,7 @@ def linkage_chart(ctx: ReportContext) -> Chart:
                 y=labels,
                 colorscale="Blues",
                 zmin=0,
-                text=np.where(np.isnan(z), "–", np.vectorize(lambda v: f"{v:.1f}")(z)),
+                text=cell_text,
                 texttemplate="%{text}",
                 hovertemplate="%{y} → %{x}: %{z:.2f}<extra></extra>",
                 colorbar={"title": {"text": "LINK"}},
@@ -266,19 +282,14 @@ def linkage_chart(ctx: ReportContext) -> Chart:
             fig,
             lang,
             height=520,
-            xaxis={"title": {"text": names.text("label.absorber", lang)}, "side": "bottom"},
+            xaxis={"title": {"text": names.text("label.absorber", lang)}},
             yaxis={"title": {"text": names.text("label.va_source", lang)}, "autorange": "reversed"},
         )
         table = link.copy()
         table.index = labels
         table.columns = labels
-        table = table.reset_index().rename(
-            columns={
-                "index": names.text("label.va_source", lang)
-                + " \\ "
-                + names.text("label.absorber", lang)
-            }
-        )
+        corner = names.text("label.va_source", lang) + " \\ " + names.text("label.absorber", lang)
+        table = table.reset_index().rename(columns={"index": corner})
         chart.figures[lang] = fig
         chart.tables[lang] = table
         chart.titles[lang] = names.text("title.linkage", lang, year=ctx.last_year)
@@ -287,37 +298,48 @@ def linkage_chart(ctx: ReportContext) -> Chart:
 
 
 # ----------------------------------------------------------------------------- network
-NETWORK_TYPE = "complex_gvc"
+NETWORK_TYPE = "complex"
 
 
-def network_data(ctx: ReportContext, kind: str = NETWORK_TYPE, k_min: int = 3) -> pd.DataFrame:
-    """Per year shown: nodes with VA exports, largest-supplier out-degree, hub flag and the
-    importers each node is the largest supplier of (RoW excluded, §9)."""
-    rows = []
+def _network_year(ctx: ReportContext, year: int, kind: str) -> pd.DataFrame:
+    rows = ctx.network[(ctx.network["year"] == year) & (ctx.network["type"] == kind)]
+    return rows
+
+
+def network_data(ctx: ReportContext, kind: str = NETWORK_TYPE) -> pd.DataFrame:
+    """Nodes of the VA network in the first and last year (rows of the hubs indicator set):
+    VA exports of the type (node_size), supply degree (number of economies it is the largest
+    supplier of), supply hub flag, and the economies it is the largest supplier of."""
+    frames = []
     for year in sorted({ctx.first_year, ctx.last_year}):
-        edges = ctx.network[
-            (ctx.network["year"] == year)
-            & (ctx.network["type"] == kind)
-            & (ctx.network["source"] != "ROW")
-            & (ctx.network["target"] != "ROW")
-        ]
-        links, nodes = largest_supplier_graph(edges, k_min=k_min)
-        served = links.groupby("source")["target"].apply(lambda s: " ".join(sorted(s)))
-        nodes["largest_supplier_of"] = nodes["country"].map(served).fillna("")
-        nodes.insert(0, "year", year)
-        nodes.insert(1, "type", kind)
-        rows.append(nodes)
-    return pd.concat(rows, ignore_index=True)
+        rows = _network_year(ctx, year, kind)
+        nodes = rows[rows["importer"] == "TOTAL"].pivot(
+            index="exporter", columns="indicator", values="value"
+        )
+        links = network_links(ctx, year, kind)
+        served = links.groupby("exporter")["importer"].apply(lambda s: " ".join(sorted(s)))
+        frame = pd.DataFrame(
+            {
+                "year": year,
+                "country": nodes.index,
+                "va_exports": nodes["node_size"].to_numpy(),
+                "out_degree": nodes["supply_degree"].astype(int).to_numpy(),
+                "hub": nodes["supply_hub"].to_numpy() > 0,
+            }
+        )
+        frame["largest_supplier_of"] = frame["country"].map(served).fillna("")
+        frames.append(frame.sort_values("va_exports", ascending=False))
+    return pd.concat(frames, ignore_index=True)
 
 
 def network_links(ctx: ReportContext, year: int, kind: str = NETWORK_TYPE) -> pd.DataFrame:
-    edges = ctx.network[
-        (ctx.network["year"] == year)
-        & (ctx.network["type"] == kind)
-        & (ctx.network["source"] != "ROW")
-        & (ctx.network["target"] != "ROW")
-    ]
-    return largest_supplier_graph(edges)[0]
+    """Edges from each importer's largest supplier (supplier_rank 1): exporter, importer, flow."""
+    rows = _network_year(ctx, year, kind)
+    edges = rows[rows["importer"] != "TOTAL"].pivot_table(
+        index=["exporter", "importer"], columns="indicator", values="value"
+    )
+    chosen = edges[(edges["supplier_rank"] == 1) & (edges["flow"] > 0)]
+    return chosen["flow"].rename("value").reset_index()
 
 
 def _circle_positions(codes: list[str]) -> dict[str, tuple[float, float]]:
@@ -344,8 +366,8 @@ def network_chart(ctx: ReportContext) -> Chart:
             pos = _circle_positions(nodes["country"].tolist())
             axis = "" if col == 1 else str(col)
             for _, link in network_links(ctx, year).iterrows():
-                x0, y0 = pos[link["source"]]
-                x1, y1 = pos[link["target"]]
+                x0, y0 = pos[link["exporter"]]
+                x1, y1 = pos[link["importer"]]
                 fig.add_annotation(
                     x=x1,
                     y=y1,
@@ -404,7 +426,7 @@ def network_chart(ctx: ReportContext) -> Chart:
         table = data.assign(
             country=[names.country(c, lang) for c in data["country"]],
             hub=np.where(data["hub"], names.text("label.yes", lang), ""),
-        ).drop(columns=["type"])
+        )
         table.columns = [names.text(f"label.{c}", lang) for c in table.columns]
         chart.figures[lang] = fig
         chart.tables[lang] = table
@@ -415,28 +437,33 @@ def network_chart(ctx: ReportContext) -> Chart:
 
 # ----------------------------------------------------------------------------- dependence
 def dependence_data(ctx: ReportContext, top: int = 5) -> pd.DataFrame:
-    """Focus economy, last year: each sector's imported share of intermediate inputs, split by
-    the ``top`` largest foreign suppliers (over all sectors) and the rest ("other")."""
-    frame = ctx.dependence[
-        (ctx.dependence["user"] == ctx.focus) & (ctx.dependence["year"] == ctx.last_year)
+    """Focus economy, last year: each industry's imported share of intermediate inputs
+    (imported_input_share of the dependence indicator set) from the ``top`` largest foreign
+    suppliers (by imported inputs over all industries) and from all others ("other")."""
+    rows = ctx.dependence[
+        (ctx.dependence["year"] == ctx.last_year)
+        & (ctx.dependence["country"] == ctx.focus)
+        & (ctx.dependence["level"] == "country_sector")
     ]
-    totals = frame.groupby("sector")["value"].sum()
-    foreign = frame[frame["supplier"] != ctx.focus]
+    shares = rows[rows["indicator"] == "imported_input_share"]
+    imported = rows[rows["indicator"] == "imported_inputs"]
+    per_source = imported[~imported["source"].isin(["ALL_FOREIGN", "TOTAL", ctx.focus])]
     largest = (
-        foreign.groupby("supplier")["value"].sum().sort_values(ascending=False).index[:top].tolist()
-    )
-    foreign = foreign.assign(
-        supplier=np.where(foreign["supplier"].isin(largest), foreign["supplier"], "other")
-    )
-    shares = foreign.groupby(["sector", "supplier"], as_index=False)["value"].sum()
-    shares["share"] = shares["value"] / shares["sector"].map(totals)
-    shares.insert(0, "year", ctx.last_year)
-    shares.insert(1, "user", ctx.focus)
-    supplier_rank = {s: i for i, s in enumerate([*largest, "other"])}
-    shares["_sector"] = shares["sector"].map(_sector_order)
-    shares["_supplier"] = shares["supplier"].map(supplier_rank)
-    shares = shares.sort_values(["_sector", "_supplier"]).drop(columns=["_sector", "_supplier"])
-    return shares.reset_index(drop=True)
+        per_source.groupby("source")["value"].sum().sort_values(ascending=False).index[:top]
+    ).tolist()
+    wide = shares.pivot(index="sector", columns="source", values="value")
+    total = wide["ALL_FOREIGN"]
+    parts = wide[largest].copy()
+    parts["other"] = total - parts.sum(axis=1)
+    parts["total"] = total
+    data = parts.reset_index().melt(id_vars="sector", var_name="supplier", value_name="share")
+    data.insert(0, "year", ctx.last_year)
+    data.insert(1, "user", ctx.focus)
+    supplier_rank = {s: i for i, s in enumerate([*largest, "other", "total"])}
+    data["_sector"] = data["sector"].map(_sector_order)
+    data["_supplier"] = data["supplier"].map(supplier_rank)
+    data = data.sort_values(["_sector", "_supplier"]).drop(columns=["_sector", "_supplier"])
+    return data.reset_index(drop=True)
 
 
 def _sector_order(code: str) -> int:
@@ -447,9 +474,10 @@ def _sector_order(code: str) -> int:
 def dependence_chart(ctx: ReportContext) -> Chart:
     data = dependence_data(ctx)
     wide = data.pivot(index="sector", columns="supplier", values="share").fillna(0.0)
-    suppliers = [s for s in data["supplier"].drop_duplicates()]
+    suppliers = [s for s in data["supplier"].drop_duplicates() if s != "total"]
+    totals = wide["total"]
     wide = wide[suppliers]
-    wide = wide.loc[wide.sum(axis=1).sort_values().index]  # most dependent on top
+    wide = wide.loc[totals.sort_values().index]  # most dependent on top
     chart = Chart(key="dependence", data=data, section="dependence")
     for lang in names.LANGUAGES:
         labels = [names.sector(s, lang, short=True) for s in wide.index]
@@ -478,7 +506,7 @@ def dependence_chart(ctx: ReportContext) -> Chart:
             margin={"l": 260, "r": 20, "t": 30, "b": 50},
         )
         table = wide.iloc[::-1].copy()
-        table.insert(0, "total", table.sum(axis=1))
+        table.insert(0, "total", totals.loc[table.index])
         table.index = [names.sector(s, lang) for s in table.index]
         table.columns = [names.text("label.foreign_share", lang)] + [
             names.text("label.other_foreign", lang) if s == "other" else names.country(s, lang)

@@ -1,9 +1,9 @@
 """The tables a report is drawn from, one year of one MRIO table at a time.
 
 Everything here is a pure function of an :class:`MRIOModel` and returns tidy DataFrames, so the
-charts can be checked against the numbers they show. Formulas follow METHODS §3–§5, §6.1, §7.3
-and §9; all products are matrix-vector or block (G, N, N) operations — nothing GN×GN is formed
-except the cached Leontief inverse B of the model itself.
+charts can be checked against the numbers they show. The indicators are those of
+``chainatlas.indicators`` (participation, length, linkage, network, dependence) and
+``chainatlas.core.value_added`` (VA content of exports, VA trade), never re-derived here.
 
 :class:`ReportCache` keeps the per-year tables as Parquet under a cache directory keyed by the
 source, the data files' fingerprint and a version number, so rebuilding a report is fast.
@@ -24,144 +24,73 @@ from chainatlas.core.model import MRIOModel
 from chainatlas.core.value_added import foreign_va_in_exports, gdp, va_trade_matrix
 
 # Bump when any table's definition changes: old cache entries are then ignored.
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 
-YEAR_TABLES = ("country", "fva_origin", "va_trade", "network", "dependence")
-
-
-# ----------------------------------------------------------------------------- block helpers
-def _blocks(model: MRIOModel, vector: np.ndarray) -> np.ndarray:
-    return vector.reshape(model.G, model.N)
+YEAR_TABLES = ("country", "fva_origin", "va_trade", "linkage", "network", "dependence")
 
 
-def _local_left(model: MRIOModel, vector: np.ndarray) -> np.ndarray:
-    """L w for the block-diagonal local inverse L = diag(L_ss), w a GN column vector."""
-    return np.einsum("gij,gj->gi", model.local_inverse, _blocks(model, vector)).ravel()
-
-
-def _local_right(model: MRIOModel, vector: np.ndarray) -> np.ndarray:
-    """w' L for a GN row vector w."""
-    return np.einsum("gi,gij->gj", _blocks(model, vector), model.local_inverse).ravel()
-
-
-def _domestic_left(model: MRIOModel, vector: np.ndarray) -> np.ndarray:
-    """A^D w (domestic blocks of A only)."""
-    return np.einsum("gij,gj->gi", model.A_domestic, _blocks(model, vector)).ravel()
-
-
-def _domestic_right(model: MRIOModel, vector: np.ndarray) -> np.ndarray:
-    """w' A^D."""
-    return np.einsum("gi,gij->gj", _blocks(model, vector), model.A_domestic).ravel()
-
-
-def _foreign_left(model: MRIOModel, vector: np.ndarray) -> np.ndarray:
-    """A^F w = A w − A^D w."""
-    return model.A @ vector - _domestic_left(model, vector)
-
-
-def _foreign_right(model: MRIOModel, vector: np.ndarray) -> np.ndarray:
-    """w' A^F."""
-    return vector @ model.A - _domestic_right(model, vector)
-
-
-def _by_country(model: MRIOModel, vector: np.ndarray) -> np.ndarray:
-    return _blocks(model, vector).sum(axis=1)
+# ----------------------------------------------------------------------------- country table
+PARTICIPATION_COLUMNS = (
+    "gvc_forward",
+    "gvc_forward_simple",
+    "gvc_forward_complex",
+    "gvc_backward",
+    "gvc_backward_simple",
+    "gvc_backward_complex",
+)
+LENGTH_COLUMNS = ("plv", "ply", "plv_gvc", "ply_gvc", "gvc_position")
 
 
 def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(
-            denominator != 0, numerator / np.where(denominator != 0, denominator, 1), np.nan
-        )
+        safe = np.where(denominator != 0, denominator, 1.0)
+        return np.where(denominator != 0, numerator / safe, np.nan)
 
 
-def domestic_final_demand(model: MRIOModel) -> np.ndarray:
-    """y^D (GN,): final goods of each country-sector absorbed at home (Y_ss u)."""
-    own = np.repeat(np.arange(model.G), model.N)
-    return model.Y[np.arange(model.GN), own]
+def _country_level(frame: pd.DataFrame, wanted: tuple[str, ...]) -> pd.DataFrame:
+    rows = frame[(frame["level"] == "country") & frame["indicator"].isin(wanted)]
+    return rows.pivot(index="country", columns="indicator", values="value")[list(wanted)]
 
 
-# ----------------------------------------------------------------------------- country table
 def country_table(model: MRIOModel) -> pd.DataFrame:
     """One row per country: exports and their VA content, WWYZ participation, lengths, position.
 
-    Columns (all in the table's units or as ratios):
-    exports (e_s*), dva (v_s B_ss e_s*, TiVA domestic VA content, §4.1), fva (= exports − dva),
-    dva_share, fva_share, gdp, vax, final_output (y),
-    gvc_forward(_simple/_complex) = V_GVC u / va (§5), gvc_backward(_simple/_complex) =
-    Y_GVC / y (§5), plv PLv, ply PLy, plv_gvc PLv_GVC,
-    ply_gvc PLy_GVC and position = PLv_GVC / PLy_GVC (§6.1, >1 = upstream).
+    exports = e_s*; dva = v_s B_ss e_s* (TiVA domestic VA content, METHODS §4.1, the diagonal
+    of DEXFVAP); fva = exports − dva; gdp; vax (§3). Participation (§5) and production lengths
+    and the GVC position index (§6.1) are the country rows of the indicator sets
+    (:func:`chainatlas.indicators.participation.production_participation`,
+    :func:`chainatlas.indicators.length.production_length`), so the report shows exactly the
+    numbers of ``chainatlas indicators``.
     """
-    G = model.G
-    v, x, y, va = model.v, model.x, model.y, model.va
-    yD = domestic_final_demand(model)
+    from chainatlas.indicators.length import production_length
+    from chainatlas.indicators.participation import production_participation
 
-    # forward (rows): V_GVC u = v̂ L A^F x; simple part v̂ L A^F (L y^D)
-    LAFx = _local_left(model, _foreign_left(model, x))
-    fwd_total = v * LAFx
-    fwd_simple = v * _local_left(model, _foreign_left(model, _local_left(model, yD)))
-    # backward (columns): u'V̂LA^F B Ŷ = ((v'L) A^F B) ∘ y; simple: ((v'L) A^F L) ∘ y^D
-    vL = _local_right(model, v)
-    vLAF = _foreign_right(model, vL)
-    vLAFB = vLAF @ model.B
-    bwd_total = vLAFB * y
-    bwd_simple = _local_right(model, vLAF) * yD
-
-    # lengths (§6.1): Xv u = v̂ B x; u'Xv = (u'B) ∘ y
-    Xv_rows = v * (model.B @ x)
-    colsum_B = model.B.sum(axis=0)
-    Xv_cols = colsum_B * y
-    # GVC segments, forward: v̂ L L A^F x + v̂ B A^F x + v̂ L A^F B A^D x
-    AFx = _foreign_left(model, x)
-    gvc_len_rows = v * (
-        _local_left(model, LAFx)
-        + model.B @ AFx
-        + _local_left(model, _foreign_left(model, model.B @ _domestic_left(model, x)))
-    )
-    # backward: (v'L L A^F B) ∘ y + (u'A^F B) ∘ y + (v'L A^F B A^D B) ∘ y
-    vLL = _local_right(model, vL)
-    gvc_len_cols = y * (
-        _foreign_right(model, vLL) @ model.B
-        + _foreign_right(model, np.ones(model.GN)) @ model.B
-        + _domestic_right(model, vLAFB) @ model.B
-    )
-
-    exports = model.total_exports
-    dexfvap = foreign_va_in_exports(model)
-    exports_c = _by_country(model, exports)
-    dva_c = np.diag(dexfvap).copy()
+    codes = list(model.countries)
+    exports = model.total_exports.reshape(model.G, model.N).sum(axis=1)
+    dva = np.diag(foreign_va_in_exports(model)).copy()
     T = va_trade_matrix(model)
-    va_c, y_c = _by_country(model, va), _by_country(model, y)
-    fwd_c, fwd_s = _by_country(model, fwd_total), _by_country(model, fwd_simple)
-    bwd_c, bwd_s = _by_country(model, bwd_total), _by_country(model, bwd_simple)
-    plv_gvc = _ratio(_by_country(model, gvc_len_rows), fwd_c)
-    ply_gvc = _ratio(_by_country(model, gvc_len_cols), bwd_c)
     frame = pd.DataFrame(
         {
             "year": model.year,
-            "country": list(model.countries),
-            "exports": exports_c,
-            "dva": dva_c,
-            "fva": exports_c - dva_c,
-            "dva_share": _ratio(dva_c, exports_c),
-            "fva_share": _ratio(exports_c - dva_c, exports_c),
+            "country": codes,
+            "exports": exports,
+            "dva": dva,
+            "fva": exports - dva,
+            "dva_share": _ratio(dva, exports),
+            "fva_share": _ratio(exports - dva, exports),
             "gdp": gdp(model),
             "vax": T.sum(axis=1) - np.diag(T),
-            "final_output": y_c,
-            "gvc_forward": _ratio(fwd_c, va_c),
-            "gvc_forward_simple": _ratio(fwd_s, va_c),
-            "gvc_forward_complex": _ratio(fwd_c - fwd_s, va_c),
-            "gvc_backward": _ratio(bwd_c, y_c),
-            "gvc_backward_simple": _ratio(bwd_s, y_c),
-            "gvc_backward_complex": _ratio(bwd_c - bwd_s, y_c),
-            "plv": _ratio(_by_country(model, Xv_rows), va_c),
-            "ply": _ratio(_by_country(model, Xv_cols), y_c),
-            "plv_gvc": plv_gvc,
-            "ply_gvc": ply_gvc,
-            "gvc_position": _ratio(plv_gvc, ply_gvc),
         }
     )
-    assert len(frame) == G
+    participation = _country_level(
+        production_participation(model, levels=("country",)), PARTICIPATION_COLUMNS
+    )
+    length = _country_level(
+        production_length(model, levels=("country",), keep_parts=False), LENGTH_COLUMNS
+    )
+    wide = participation.join(length).reindex(codes)
+    for column in wide.columns:
+        frame[column] = wide[column].to_numpy()
     return frame
 
 
@@ -197,120 +126,43 @@ def va_trade_table(model: MRIOModel) -> pd.DataFrame:
     )
 
 
-def bilateral_flows_by_type(model: MRIOModel) -> dict[str, np.ndarray]:
-    """§5 bilateral form, (G, G) each, diagonal zero: s's VA flowing to r by production type.
-
-    traditional: v_s L_ss Y_sr; simple_gvc: v_s L_ss A_sr L_rr Y_rr;
-    complex_gvc: v_s L_ss A_sr (x_r − L_rr Y_rr). Σ_{r≠s} of the three = v_s L_ss e_s*.
-    """
-    G, N = model.G, model.N
-    vL = _blocks(model, _local_right(model, model.v))  # (G, N): v_s L_ss
-    Y3 = model.Y.reshape(G, N, G)
-    traditional = np.einsum("sn,snr->sr", vL, Y3)
-    own_final = Y3[np.arange(G), :, np.arange(G)]  # (G, N): Y_rr
-    L_own_final = np.einsum("rij,rj->ri", model.local_inverse, own_final)
-    vLA = np.einsum("sn,srnm->srm", vL, model.A_blocks)  # (G, G, N): v_s L_ss A_sr
-    simple = np.einsum("srm,rm->sr", vLA, L_own_final)
-    complex_ = np.einsum("srm,rm->sr", vLA, _blocks(model, model.x) - L_own_final)
-    flows = {"traditional": traditional, "simple_gvc": simple, "complex_gvc": complex_}
-    for matrix in flows.values():
-        np.fill_diagonal(matrix, 0.0)
-    return flows
-
-
 def network_table(model: MRIOModel) -> pd.DataFrame:
-    """Edge list of VA flows by type (§9): year, type, source, target, value (s ≠ r)."""
-    codes = np.array(model.countries)
-    src = np.repeat(codes, model.G)
-    dst = np.tile(codes, model.G)
-    off = src != dst
-    frames = [
-        pd.DataFrame(
-            {
-                "year": model.year,
-                "type": kind,
-                "source": src[off],
-                "target": dst[off],
-                "value": matrix.ravel()[off],
-            }
-        )
-        for kind, matrix in bilateral_flows_by_type(model).items()
-    ]
-    return pd.concat(frames, ignore_index=True)
+    """VA networks by production type with the largest-supplier graph and hub flags (§9):
+    :func:`chainatlas.indicators.network.va_network` (RoW is no node)."""
+    from chainatlas.indicators.network import va_network
+
+    return va_network(model)
+
+
+def linkage_table(model: MRIOModel) -> pd.DataFrame:
+    """LINK_rs and its inputs for every ordered pair of economies (§7.3):
+    :func:`chainatlas.indicators.linkage.link_matrix`."""
+    from chainatlas.indicators.linkage import link_matrix
+
+    return link_matrix(model)
 
 
 def dependence_table(model: MRIOModel) -> pd.DataFrame:
-    """Intermediate inputs of each user country-sector by source country (u'Z_ts, by column).
+    """Imported share of intermediate inputs by using country-sector and source (§7.2, §11):
+    :func:`chainatlas.indicators.dependence.foreign_dependence` at country-sector level."""
+    from chainatlas.indicators.dependence import foreign_dependence
 
-    Columns year, user, sector, supplier, value; the foreign-input share of a user sector is
-    Σ_{supplier≠user} value / Σ value (METHODS §7.2 at sector level, §11 FD).
-    """
-    G, N = model.G, model.N
-    by_supplier = model.Z.reshape(G, N, G, N).sum(axis=1)  # (supplier, user, user sector)
-    codes = np.array(model.countries)
-    return pd.DataFrame(
-        {
-            "year": model.year,
-            "user": np.tile(np.repeat(codes, N), G),
-            "sector": np.tile(np.array(model.sectors), G * G),
-            "supplier": np.repeat(codes, G * N),
-            "value": by_supplier.ravel(),
-        }
-    )
+    return foreign_dependence(model, levels=("country_sector",))
 
 
 def year_tables(model: MRIOModel) -> dict[str, pd.DataFrame]:
-    """All per-year tables a report needs."""
-    return {
+    """All per-year tables a report needs (attrs dropped: cached and fresh tables are equal)."""
+    tables = {
         "country": country_table(model),
         "fva_origin": fva_origin_table(model),
         "va_trade": va_trade_table(model),
+        "linkage": linkage_table(model),
         "network": network_table(model),
         "dependence": dependence_table(model),
     }
-
-
-def linkage_matrix(va_trade: pd.DataFrame, economies: list[str]) -> pd.DataFrame:
-    """LINK_rs = 100·T_rs / √(VAX_r · VAM_s) (§7.3) among ``economies`` (rows r = source).
-
-    VAX and VAM are taken over all partners in the table, not only the listed ones; the
-    diagonal is undefined (NaN).
-    """
-    T = va_trade.pivot(index="source", columns="absorber", values="value")
-    off = T.copy()
-    for code in off.index:
-        off.loc[code, code] = 0.0
-    vax_r = off.sum(axis=1)
-    vam_s = off.sum(axis=0)
-    sub = off.loc[economies, economies]
-    link = 100.0 * sub / np.sqrt(np.outer(vax_r.loc[economies], vam_s.loc[economies]))
-    for code in economies:
-        link.loc[code, code] = np.nan
-    link.index.name, link.columns.name = "source", "absorber"
-    return link
-
-
-def largest_supplier_graph(
-    edges: pd.DataFrame, k_min: int = 3
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """§9 default figure rule for one year and type: for every importer its largest supplier.
-
-    ``edges``: source, target, value (RoW excluded by the caller). Returns (links, nodes):
-    links = target, source (the largest supplier), value; nodes = country, va_exports (Σ value
-    out), out_degree (number of importers it is the largest supplier of), hub (out_degree ≥
-    k_min).
-    """
-    positive = edges[edges["value"] > 0]
-    best = positive.loc[positive.groupby("target")["value"].idxmax(), ["target", "source", "value"]]
-    best = best.sort_values("value", ascending=False).reset_index(drop=True)
-    countries = sorted(set(edges["source"]) | set(edges["target"]))
-    out_value = edges.groupby("source")["value"].sum().reindex(countries, fill_value=0.0)
-    degree = best.groupby("source").size().reindex(countries, fill_value=0)
-    nodes = pd.DataFrame(
-        {"country": countries, "va_exports": out_value.to_numpy(), "out_degree": degree.to_numpy()}
-    )
-    nodes["hub"] = nodes["out_degree"] >= k_min
-    return best, nodes.sort_values("va_exports", ascending=False).reset_index(drop=True)
+    for frame in tables.values():
+        frame.attrs.clear()
+    return tables
 
 
 # ----------------------------------------------------------------------------- cache
@@ -348,16 +200,23 @@ class ReportCache:
     def _year_dir(self, year: int) -> Path | None:
         return None if self.dir is None else self.dir / str(year)
 
-    def tables(self, year: int, load: Callable[[int], MRIOModel]) -> dict[str, pd.DataFrame]:
-        """The year's tables, from the cache when complete, else computed (and stored)."""
+    def tables(
+        self,
+        year: int,
+        load: Callable[[int], MRIOModel],
+        wanted: tuple[str, ...] = YEAR_TABLES,
+    ) -> tuple[dict[str, pd.DataFrame], dict]:
+        """The ``wanted`` tables of the year and the model's metadata, from the cache when the
+        year is complete there, else computed (all tables, stored)."""
         year_dir = self._year_dir(year)
         if year_dir is not None and (year_dir / "meta.json").exists():
             self.hits += 1
-            return {name: pd.read_parquet(year_dir / f"{name}.parquet") for name in YEAR_TABLES}
+            tables = {name: pd.read_parquet(year_dir / f"{name}.parquet") for name in wanted}
+            return tables, json.loads((year_dir / "meta.json").read_text())
         self.misses += 1
         model = load(year)
         tables = year_tables(model)
-        tables["country"].attrs["meta"] = _model_meta(model)
+        meta = _model_meta(model)
         if year_dir is not None:
             year_dir.mkdir(parents=True, exist_ok=True)
             for name, frame in tables.items():
@@ -366,15 +225,9 @@ class ReportCache:
                 os.replace(tmp, year_dir / f"{name}.parquet")
             # meta.json last: its presence marks the year as complete
             tmp = year_dir / f".meta.{os.getpid()}.tmp"
-            tmp.write_text(json.dumps(_model_meta(model)))
+            tmp.write_text(json.dumps(meta))
             os.replace(tmp, year_dir / "meta.json")
-        return tables
-
-    def meta(self, year: int) -> dict | None:
-        year_dir = self._year_dir(year)
-        if year_dir is None or not (year_dir / "meta.json").exists():
-            return None
-        return json.loads((year_dir / "meta.json").read_text())
+        return {name: tables[name] for name in wanted}, meta
 
 
 def _model_meta(model: MRIOModel) -> dict:
