@@ -103,16 +103,17 @@ class WWZPlan:
 
     @property
     def peak_bytes(self) -> int:
-        solve = FLOAT * self.G * self.N * self.columns_per_solve * 2
+        solve = FLOAT * self.G * self.N * self.columns_per_solve  # solved in place
         batch = self.per_exporter_bytes * self.exporters_per_batch
         return self.fixed_bytes + max(solve, batch)
 
 
 def wwz_batched_fixed_bytes(G: int, N: int, F: int = 5) -> int:
     """Live for the whole batched run: the table (Z, Y) and the LU factors of I − A (1 GN²),
-    plus the (G, G, N)-sized products with B (≈ 12 of them) and the terms (16 × GN·G)."""
+    plus the (G, G, N)-sized products with B (≈ 12 of them), the terms (16 × GN·G) and the
+    (G, N, N) diagonal blocks (B_rr, L_rr and their temporaries)."""
     GN = G * N
-    small = FLOAT * (12 * G * G * N + WWZ_TERM_COUNT * GN * G + 2 * G * N * N)
+    small = FLOAT * (12 * G * G * N + WWZ_TERM_COUNT * GN * G + 4 * G * N * N)
     return table_bytes(G, N, F) + square_bytes(G, N) + small
 
 
@@ -130,7 +131,7 @@ def wwz_memory_plan(G: int, N: int, memory_limit: int | None, F: int = 5) -> WWZ
     if memory_limit is None:
         return WWZPlan(G, N, G, G * N, fixed, per, None)
     room = memory_limit - fixed
-    one_column = FLOAT * G * N * 2  # right-hand side and solution of one unit column
+    one_column = FLOAT * G * N  # one unit column, solved in place
     if room < max(per, one_column * N):
         need = fixed + max(per, one_column * N)
         raise ChainAtlasError(

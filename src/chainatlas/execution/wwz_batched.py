@@ -45,8 +45,10 @@ def wwz_batched(
     idx = np.arange(G)
     inv_x = model.inverse_output
 
-    # I − A in one GN×GN buffer (bit-identical to np.eye − model.A), factorised in place
-    system = model.Z * (-inv_x)[None, :]
+    # I − A in one GN×GN buffer (bit-identical to np.eye − model.A), factorised in place;
+    # Fortran order, or LAPACK would work on a second (transposed) copy
+    system = np.empty((GN, GN), order="F")
+    np.multiply(model.Z, (-inv_x)[None, :], out=system)
     system[np.diag_indices(GN)] += 1.0
     lu = scipy.linalg.lu_factor(system, overwrite_a=True, check_finite=False)
     del system
@@ -90,17 +92,21 @@ def wwz_batched(
     for start in range(0, G, per_solve):
         stop = min(G, start + per_solve)
         k = stop - start
-        unit = np.zeros((GN, k * N))
+        # Fortran order: LAPACK solves in place, no second copy of the k·N columns
+        unit = np.zeros((GN, k * N), order="F")
         unit[start * N + np.arange(k * N), np.arange(k * N)] = 1.0
-        cols = scipy.linalg.lu_solve(lu, unit, check_finite=False).reshape(G, N, k, N)
-        local = np.arange(k)
-        B_own[start:stop] = cols[start + local, :, local, :]
-        del unit, cols
+        cols = scipy.linalg.lu_solve(lu, unit, overwrite_b=True, check_finite=False)
+        del unit
+        for j in range(k):  # the diagonal block of each solved country
+            r = start + j
+            B_own[r] = cols[r * N : (r + 1) * N, j * N : (j + 1) * N]
+        del cols
 
     # --- local inverses L_rr from the diagonal blocks of A (built from Z, no full A)
     Z_own = model.Z.reshape(G, N, G, N)[idx, :, idx, :]
     A_own = Z_own * inv_x.reshape(G, N)[:, None, :]
     L_own = np.linalg.inv(np.eye(N)[None] - A_own)
+    del Z_own, A_own
 
     Brr_Yrr = np.einsum("rij,rj->ri", B_own, Y_own)
     Brr_yr = np.einsum("rij,rj->ri", B_own, y)
