@@ -60,7 +60,7 @@ def _cell(rows, r, c, value):
 
 @pytest.mark.parametrize("style", list(CASES))
 def test_values_land_in_the_right_cells(tmp_path, style):
-    source, path, table = _write(tmp_path, style)
+    source, _path, table = _write(tmp_path, style)
     _, _, own, iso, sectors, fd, inventory = CASES[style]
     model = chainatlas.load(source, tmp_path, 2009)
     assert model.countries == iso
