@@ -15,6 +15,7 @@ shares), trends (regionalisation, servicification, satellites), network (VA hubs
 (the studies' tables).
 """
 
+from chainatlas.indicators.io import write_indicator_panel, write_results
 from chainatlas.indicators.sets import (
     DEFAULT_REGIONS,
     OPTION_KEYS,
@@ -33,4 +34,6 @@ __all__ = [
     "groups_frame",
     "indicator_panel",
     "parse_sets",
+    "write_indicator_panel",
+    "write_results",
 ]

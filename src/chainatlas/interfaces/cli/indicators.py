@@ -1,0 +1,134 @@
+"""``chainatlas indicators``: GVC indicator sets for a year panel, as tidy Parquet + DuckDB."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+
+from chainatlas.errors import ChainAtlasError
+from chainatlas.interfaces.cli.options import parse_years
+
+err_console = Console(stderr=True)
+
+
+def split_list(text: str | None) -> list[str] | None:
+    if text is None:
+        return None
+    items = [item.strip() for item in text.split(",") if item.strip()]
+    return items or None
+
+
+def check_groups(names: list[str] | None, groups_file: Path | None) -> None:
+    """Fail before loading any table if a name is neither a group nor an ISO3 code."""
+    from chainatlas.core.groups import registry_with
+
+    registry = registry_with(groups_file)
+    for name in names or []:
+        if name not in registry and not (len(name) == 3 and name.isalpha()):
+            raise ChainAtlasError(
+                f"unknown group {name!r}; known groups: {', '.join(registry.names())} "
+                "(or give an ISO3 country code)"
+            )
+        if name.upper() == "ROW":
+            raise ChainAtlasError("RoW cannot be used as a group (METHODS §8 rule 4)")
+
+
+def fail(exc: ChainAtlasError) -> None:
+    """One line on stderr and exit code 2 (also under typer's CliRunner)."""
+    err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code=2)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("indicators")
+    def indicators_command(
+        source: str = typer.Option(..., "--source", help="Table source, e.g. wiod2013."),
+        path: str = typer.Option(None, "--path", help="Directory or file of the tables."),
+        years: str = typer.Option(
+            None, "--years", "--year", help="Year or range, e.g. 1995-2011 (default: all)."
+        ),
+        sets: str = typer.Option(
+            "all",
+            "--set",
+            "--sets",
+            help="Comma-separated sets: participation, length, upstreamness, vax, fva-origin, "
+            "linkage, dependence, regional, servicification, hubs, satellite; or 'all'.",
+        ),
+        groups: str = typer.Option(
+            "NEA,ASEAN-9,EU,USMCA",
+            "--groups",
+            help="Comma-separated country groups (or ISO3 codes) to aggregate and report.",
+        ),
+        groups_file: Path = typer.Option(
+            None, "--groups-file", help="TOML file with extra/overriding group definitions."
+        ),
+        satellite: Path = typer.Option(
+            None, "--satellite", help="CSV country,sector,value[,year] for the satellite set."
+        ),
+        satellite_name: str = typer.Option("satellite", "--satellite-name"),
+        hub_k_min: int = typer.Option(3, "--hub-k-min", help="Hubs: min. largest-supplier degree."),
+        hub_top_k: int = typer.Option(2, "--hub-top-k", help="Hubs: suppliers per importer."),
+        hub_min_share: float = typer.Option(0.0, "--hub-min-share", help="Hubs: min. share."),
+        no_trade_based: bool = typer.Option(
+            False, "--no-trade-based", help="Participation: skip Koopman and ADB trade-based."
+        ),
+        out: Path = typer.Option(..., "--out", help="Output directory."),
+    ) -> None:
+        """GVC indicators as tidy Parquet per set plus results.duckdb (views)."""
+        try:
+            run_indicators(
+                source, path, years, sets, groups, groups_file, satellite, satellite_name,
+                hub_k_min, hub_top_k, hub_min_share, not no_trade_based, out,
+            )  # fmt: skip
+        except ChainAtlasError as exc:
+            fail(exc)
+
+
+def run_indicators(
+    source, path, years, sets, groups, groups_file, satellite, satellite_name,
+    hub_k_min, hub_top_k, hub_min_share, trade_based, out,
+) -> dict:  # fmt: skip
+    from chainatlas import sources
+    from chainatlas.indicators.io import write_indicator_panel
+    from chainatlas.indicators.sets import parse_sets
+
+    set_names = parse_sets(sets)
+    group_names = split_list(groups) or []
+    if groups_file is not None and not Path(groups_file).is_file():
+        raise ChainAtlasError("group file not found", path=str(groups_file))
+    check_groups(group_names, groups_file)
+    if satellite is not None and not Path(satellite).is_file():
+        raise ChainAtlasError("satellite file not found", path=str(satellite))
+    if "satellite" in set_names and satellite is None:
+        raise ChainAtlasError("the satellite set needs --satellite FILE.csv")
+    if satellite is not None and "satellite" not in set_names:
+        set_names.append("satellite")
+    if Path(out).exists() and not Path(out).is_dir():
+        raise ChainAtlasError("--out must be a directory", path=str(out))
+    available = sources.available_years(source, path)
+    year_list = parse_years(years, available)
+    options = {
+        "trade_based": trade_based,
+        "hub_k_min": hub_k_min,
+        "hub_top_k": hub_top_k,
+        "hub_min_share": hub_min_share,
+        "satellite_name": satellite_name,
+    }
+    if groups_file is not None:
+        options["user_groups"] = Path(groups_file)
+    if satellite is not None:
+        options["satellite"] = Path(satellite)
+    with Progress(transient=True, disable=len(year_list) < 2) as progress:
+        task = progress.add_task(f"indicators {source}", total=len(year_list))
+        files = write_indicator_panel(
+            source, path, year_list, out, set_names, group_names, options,
+            on_year=lambda _year: progress.advance(task),
+        )  # fmt: skip
+    typer.echo(
+        f"wrote {len(set_names)} indicator set(s) for {len(year_list)} year(s) to {out} "
+        f"({', '.join(sorted(p.name for p in files.values()))})"
+    )
+    return files
