@@ -1,0 +1,211 @@
+"""``chainatlas trade load|info|convert``, ``chainatlas vulnerability``, ``interdependence``.
+
+Product-level supply-chain analysis on a DuckDB trade store (see docs/trade.md).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from chainatlas.errors import ChainAtlasError
+from chainatlas.interfaces.cli.options import atomic_write, parse_years, write_table
+
+
+def _parse_overrides(values: list[str] | None) -> dict[int, str]:
+    overrides: dict[int, str] = {}
+    for item in values or []:
+        code, _, iso3 = item.partition("=")
+        if not code.strip().isdigit() or len(iso3.strip()) != 3:
+            raise ChainAtlasError(f"--map-country expects CODE=ISO3 (e.g. 380=ITA), got {item!r}")
+        overrides[int(code)] = iso3.strip().upper()
+    return overrides
+
+
+def _write_json(data: dict, path: Path) -> None:
+    atomic_write(path, lambda tmp: tmp.write_text(json.dumps(data, indent=2, default=str)))
+
+
+def register(app: typer.Typer) -> None:
+    trade_app = typer.Typer(
+        help="Build and inspect the product-level trade store.", no_args_is_help=True
+    )
+    app.add_typer(trade_app, name="trade")
+
+    @trade_app.command("load")
+    def load_command(
+        source: str = typer.Option("baci", "--source", help="baci, comtrade or atlas."),
+        path: Path = typer.Option(..., "--path", help="A trade CSV/zip file or a directory."),
+        db: Path = typer.Option(..., "--db", help="DuckDB database (created if missing)."),
+        concordances: Path = typer.Option(
+            None,
+            "--concordances",
+            help="UNSD concordance directory (unsd_hs_bec/, unsd_hs_conversion/); default "
+            "$CHAINATLAS_CONCORDANCES, $CHAINATLAS_DATA/concordances, or the fetch cache.",
+        ),
+        vintage: str = typer.Option(None, "--vintage", help="HS vintage if not in file names."),
+        country_codes: Path = typer.Option(
+            None, "--country-codes", help="BACI country-code file to use."
+        ),
+        country_encoding: str = typer.Option(
+            "latin-1", "--country-encoding", help="Encoding of the country-code file."
+        ),
+        map_country: list[str] = typer.Option(
+            None, "--map-country", help="Extra BACI code, e.g. 380=ITA (repeat)."
+        ),
+        keep_unknown: bool = typer.Option(
+            False,
+            "--keep-unknown",
+            help="Keep rows with unknown codes (listed, stored as '?code') instead of failing.",
+        ),
+        flow: str = typer.Option(
+            "import", "--flow", help="Comtrade: use importer- or exporter-reported rows."
+        ),
+    ) -> None:
+        """Load BACI / UN Comtrade bulk / Atlas trade files into a DuckDB+Parquet store."""
+        from chainatlas.trade.store import TradeStore
+
+        with TradeStore(db) as store:
+            report = store.load(
+                source,
+                path,
+                concordances=concordances,
+                vintage=vintage,
+                country_codes=country_codes,
+                country_encoding=country_encoding,
+                country_overrides=_parse_overrides(map_country),
+                on_unknown="keep" if keep_unknown else "error",
+                flow=flow,
+            )
+        typer.echo(report.summary())
+        for note in report.notes:
+            typer.echo(f"note: {note}")
+        if len(report.unknown_codes):
+            typer.echo("unknown codes (kept; also in table unknown_codes):")
+            typer.echo(report.unknown_codes.to_string(index=False))
+
+    @trade_app.command("info")
+    def info_command(db: Path = typer.Option(..., "--db", help="DuckDB trade database.")) -> None:
+        """Vintages, years, rows and value held in the store."""
+        from chainatlas.trade.store import open_store
+
+        with open_store(db) as store:
+            frame = store.sql(
+                "SELECT vintage, year, sum(rows) AS rows, sum(value) AS value_usd, "
+                "count(*) AS files FROM loads GROUP BY ALL ORDER BY ALL"
+            )
+            unknown = store.sql("SELECT * FROM unknown_codes")
+        typer.echo(frame.to_string(index=False))
+        if len(unknown):
+            typer.echo("unknown codes kept:")
+            typer.echo(unknown.to_string(index=False))
+
+    @trade_app.command("convert")
+    def convert_command(
+        db: Path = typer.Option(..., "--db", help="DuckDB trade database."),
+        source: str = typer.Option(..., "--from", help="Vintage held, e.g. HS17."),
+        target: str = typer.Option(..., "--to", help="Vintage wanted, e.g. HS92."),
+        concordances: Path = typer.Option(
+            None, "--concordances", help="UNSD concordance directory."
+        ),
+    ) -> None:
+        """Re-code flows to another HS vintage with the UNSD conversion tables."""
+        from chainatlas.trade.store import TradeStore
+
+        with TradeStore(db) as store:
+            report = store.convert_vintage(source, target, concordances)
+        typer.echo(f"converted {source} -> {target}: " + report.summary())
+
+    @app.command("vulnerability")
+    def vulnerability_command(
+        db: Path = typer.Option(..., "--db", help="DuckDB trade database."),
+        importer: str = typer.Option(..., "--importer", help="ISO3 code of the importer."),
+        years: str = typer.Option(None, "--years", "--year", help="e.g. 2017-2018."),
+        out: Path = typer.Option(..., "--out", help="Output directory."),
+        vintage: str = typer.Option(None, "--vintage", help="HS vintage (if several loaded)."),
+        centrality: str = typer.Option(
+            "freeman", "--centrality", help="freeman, hhi, hits or pagerank."
+        ),
+        centrality_quantile: float = typer.Option(0.75, "--centrality-quantile"),
+        hhi_quantile: float = typer.Option(0.75, "--hhi-quantile"),
+        universe: str = typer.Option(
+            "intermediate", "--universe", help="intermediate (BEC end use), all, capital, …"
+        ),
+        fmt: str = typer.Option("parquet", "--format", help="Per-product table: parquet or csv."),
+        top_k: int = typer.Option(3, "--top-k", help="Also write top-k exporter counts."),
+    ) -> None:
+        """Four-class screen, class shares and HS2 composite vulnerability for one importer."""
+        from chainatlas.trade.indicators import topk_counts, vulnerability_screen
+        from chainatlas.trade.store import open_store
+
+        if fmt not in ("parquet", "csv"):
+            raise ChainAtlasError(f"--format must be parquet or csv, not {fmt!r}")
+        with open_store(db) as store:
+            chosen_vintage = store.resolve_vintage(vintage)
+            year_list = parse_years(years, store.years(chosen_vintage))
+            result = vulnerability_screen(
+                store,
+                importer,
+                year_list,
+                vintage=chosen_vintage,
+                centrality=centrality,
+                centrality_quantile=centrality_quantile,
+                hhi_quantile=hhi_quantile,
+                universe=universe,
+            )
+            counts = topk_counts(
+                store, year_list, k=top_k, vintage=chosen_vintage, universe=universe
+            )
+        out.mkdir(parents=True, exist_ok=True)
+        write_table(result.products, out / f"products.{fmt}")
+        write_table(result.classes, out / "classes.csv")
+        write_table(result.chapters, out / "hs2_ranking.csv")
+        write_table(result.thresholds, out / "thresholds.csv")
+        write_table(counts, out / f"top{top_k}_counts.csv")
+        _write_json(
+            {
+                "importer": result.importer,
+                "vintage": result.vintage,
+                "years": result.years,
+                "database": str(db),
+                **result.parameters,
+            },
+            out / "parameters.json",
+        )
+        typer.echo(
+            f"{result.importer} {result.vintage} {', '.join(map(str, result.years))}: "
+            f"{len(result.products):,} product-years screened; results in {out}"
+        )
+        for year, part in result.classes.groupby("year"):
+            counts_text = " / ".join(str(int(n)) for n in part["n_products"])
+            top = result.chapters[result.chapters["year"] == year].head(3)["hs2"].tolist()
+            typer.echo(f"  {year}: classes 1-4 = {counts_text}; top HS2 by CVI: {', '.join(top)}")
+
+    @app.command("interdependence")
+    def interdependence_command(
+        input: Path = typer.Option(..., "--input", help="Yearly series CSV (docs/trade.md)."),
+        out: Path = typer.Option(..., "--out", help="Output directory."),
+        weights: str = typer.Option(
+            "0.4,0.3,0.2,0.1", "--weights", help="Trade, investment, liberalisation, technology."
+        ),
+    ) -> None:
+        """Composite bilateral interdependence index (METHODS §12)."""
+        from chainatlas.trade.interdependence import composite_interdependence, read_series
+
+        try:
+            weight_values = [float(w) for w in weights.split(",")]
+        except ValueError:
+            raise ChainAtlasError(f"--weights must be four numbers, got {weights!r}") from None
+        series = read_series(input)
+        result = composite_interdependence(series, weight_values)
+        out.mkdir(parents=True, exist_ok=True)
+        write_table(result.table, out / "interdependence.csv")
+        _write_json(
+            {"input": str(input), "weights": result.weights, "notes": result.notes},
+            out / "parameters.json",
+        )
+        typer.echo(f"D for {len(result.table)} years written to {out / 'interdependence.csv'}")
+        for note in result.notes:
+            typer.echo(f"note: {note}")
