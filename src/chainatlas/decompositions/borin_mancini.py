@@ -146,8 +146,9 @@ def _blocks(model: MRIOModel) -> _Blocks:
 
 def _through_partner(model: MRIOModel, vectors: np.ndarray) -> np.ndarray:
     """A_sr L_rr w_sr for every (s, r): vectors (G, G, N, K) indexed [s, r] -> same shape."""
-    local = np.einsum("rij,srjk->srik", model.local_inverse, vectors, optimize=True)
-    return np.matmul(np.ascontiguousarray(model.A_blocks), local)
+    local = np.matmul(model.local_inverse[None], vectors)
+    # matmul on the strided view beats copying A_blocks to contiguous memory (a GN×GN copy)
+    return np.matmul(model.A_blocks, local)
 
 
 def _pairs(G: int, per_partner: np.ndarray) -> np.ndarray:
@@ -265,7 +266,7 @@ def bm_adb(model: MRIOModel) -> Decomposition:
 
 # ---------------------------------------------------------------------- sink-based
 def _sink_cubes(model: MRIOModel, blocks: _Blocks) -> dict[str, np.ndarray]:
-    G = blocks.G
+    G, N = blocks.G, blocks.N
     idx = np.arange(G)
     Y, CY = blocks.Y, blocks.CY
     y = Y.sum(axis=2)
@@ -279,12 +280,12 @@ def _sink_cubes(model: MRIOModel, blocks: _Blocks) -> dict[str, np.ndarray]:
     S = np.linalg.solve(blocks.F, final_exports + CY)
     e_hat = S.sum(axis=2)
     # C_rs w = (I − A_rr) B_rs w for r ≠ s; [s, r] products for w = S_s[:, s], ê_s, S_s[:, r]
-    B_blocks = model.B_blocks  # [r, s] = B_rs
+    B_by_exporter = model.B.reshape(G, N, G, N).transpose(2, 0, 1, 3)  # [s, r] = B_rs, a view
     S_own = S[idx, :, idx]  # S_s[:, s]
-    fixed = np.einsum("rsij,sjk->srik", B_blocks, np.stack([S_own, e_hat], -1), optimize=True)
-    at_partner = np.einsum("rsij,sjr->sri", B_blocks, S, optimize=True)
-    BS = np.concatenate([fixed, at_partner[..., None]], axis=-1)  # (G, G, N, 3)
-    C_S = BS - np.einsum("rij,srjk->srik", np.asarray(model.A_domestic), BS, optimize=True)
+    fixed = np.matmul(B_by_exporter, np.stack([S_own, e_hat], -1)[:, None])  # (G, G, N, 2)
+    at_partner = np.matmul(B_by_exporter, S.transpose(0, 2, 1)[..., None])  # B_rs S_s[:, r]
+    BS = np.concatenate([fixed, at_partner], axis=-1)  # (G, G, N, 3)
+    C_S = BS - np.matmul(np.asarray(model.A_domestic)[None], BS)
     # D_s = A^F B^{/s} Y^{/s} = C Y − C_{·s} S_s: rows r ≠ s, columns s, r and the row sum
     D_rs = _pair_entries(CY) - C_S[..., 0]
     D_rr = _pairs(G, CY[idx, :, idx]) - C_S[..., 2]
