@@ -102,7 +102,7 @@ def test_chn_total_rows_with_split_rows_that_agree(tmp_path):
 def test_zip_as_published(tmp_path):
     import zipfile
 
-    path, table = _write(tmp_path / "csv")
+    path, _ = _write(tmp_path / "csv")
     with zipfile.ZipFile(tmp_path / "ICIO2023_2018.zip", "w") as archive:
         archive.write(path, "ICIO2023_2018.csv")
     model = chainatlas.load("oecd-icio", tmp_path / "ICIO2023_2018.zip")

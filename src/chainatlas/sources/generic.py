@@ -264,7 +264,8 @@ def _load_wide(directory: Path, year, *, meta, rebalance) -> MRIOModel:
     if z_columns != labels:
         first = next(
             (
-                f"column {j + 2} is {c!r}, expected {labels[j]!r}"
+                f"column {j + 2} is {c!r}, expected "
+                + (repr(labels[j]) if j < len(labels) else "no more columns")
                 for j, c in enumerate(z_columns)
                 if j >= len(labels) or c != labels[j]
             ),

@@ -1,0 +1,229 @@
+"""Generic format: wide CSV/Parquet directories, long files, export/reload, bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import require_shared
+from mrio_workbooks import make_table
+
+import chainatlas
+from chainatlas.errors import ChainAtlasError
+from chainatlas.sources.generic import write_generic
+
+COUNTRIES = ["CHN", "JPN", "ROW"]
+SECTORS = ["agr", "mfg"]
+FD = ["HH", "GOV", "INV"]
+
+
+def _table():
+    return make_table(COUNTRIES, SECTORS, FD, seed=11)
+
+
+def _write_wide(directory, table, fmt="csv", *, extras=True):
+    directory.mkdir(parents=True, exist_ok=True)
+    labels = [f"{c}.{s}" for c in table.countries for s in table.sectors]
+    fd_labels = [f"{c}.{f}" for c in table.countries for f in table.fd]
+    frames = {
+        "Z": pd.DataFrame(table.Z, columns=labels),
+        "Y": pd.DataFrame(table.Y, columns=fd_labels),
+    }
+    if extras:
+        frames["x"] = pd.DataFrame({"x": table.x})
+        frames["va"] = pd.DataFrame({"va": table.va_parts.sum(axis=0)})
+    for name, frame in frames.items():
+        frame.insert(0, "label", labels)
+        if fmt == "csv":
+            frame.to_csv(directory / f"{name}.csv", index=False, float_format="%.17g")
+        else:
+            frame.to_parquet(directory / f"{name}.parquet", index=False)
+    (directory / "meta.toml").write_text(
+        'year = 2020\nunits = "USD million"\ninventory_category = "INV"\n'
+        '[sector_names]\nagr = "Agriculture"\nmfg = "Manufacturing"\n'
+    )
+    return directory
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_wide_directory(tmp_path, fmt):
+    table = _table()
+    _write_wide(tmp_path / "t", table, fmt)
+    model = chainatlas.load("generic", tmp_path / "t")
+    assert model.countries == tuple(COUNTRIES)
+    assert model.sectors == tuple(SECTORS)
+    assert model.sector_names == ("Agriculture", "Manufacturing")
+    assert model.fd_categories == tuple(FD)
+    assert model.inventory_category == "INV" and model.year == 2020
+    np.testing.assert_array_equal(model.Z, table.Z)
+    np.testing.assert_array_equal(model.Y_full, table.Y)
+    np.testing.assert_allclose(model.x, table.x, rtol=1e-15)
+    np.testing.assert_allclose(model.published_va, model.va, rtol=1e-9)
+    assert chainatlas.sources.available_years("generic", tmp_path / "t") == [2020]
+
+
+def test_year_directories_and_fd_column_order(tmp_path):
+    """Y columns may come in any order; one directory per year."""
+    table = _table()
+    _write_wide(tmp_path / "2020", table)
+    y = pd.read_csv(tmp_path / "2020" / "Y.csv")
+    y = y[["label", *reversed(list(y.columns[1:]))]]
+    y.to_csv(tmp_path / "2020" / "Y.csv", index=False, float_format="%.17g")
+    assert chainatlas.sources.available_years("generic", tmp_path) == [2020]
+    model = chainatlas.load("generic", tmp_path, 2020)
+    # Categories are taken in order of first appearance (here reversed); values follow.
+    assert model.fd_categories == ("INV", "GOV", "HH")
+    np.testing.assert_array_equal(model.Y_full, table.Y.reshape(6, 3, 3)[:, :, ::-1].reshape(6, 9))
+    with pytest.raises(ChainAtlasError, match="unknown year 2019"):
+        chainatlas.load("generic", tmp_path, 2019)
+
+
+def test_long_format(tmp_path):
+    table = _table()
+    G, N, F = 3, 2, 3
+    records = []
+    for i in range(G * N):
+        rc, rs = COUNTRIES[i // N], SECTORS[i % N]
+        for j in range(G * N):
+            if table.Z[i, j] > 10:  # zeros may be left out: drop some entries
+                records.append(("Z", rc, rs, COUNTRIES[j // N], SECTORS[j % N], table.Z[i, j]))
+        for j in range(G * F):
+            records.append(("Y", rc, rs, COUNTRIES[j // F], FD[j % F], table.Y[i, j]))
+    kept_Z = np.where(table.Z > 10, table.Z, 0.0)
+    x = kept_Z.sum(axis=1) + table.Y.sum(axis=1)
+    for j in range(G * N):
+        records.append(("X", None, None, COUNTRIES[j // N], SECTORS[j % N], x[j]))
+    frame = pd.DataFrame(
+        records, columns=["block", "row_country", "row_sector", "col_country", "col_code", "value"]
+    )
+    frame["year"] = 2021
+    frame.to_parquet(tmp_path / "long.parquet", index=False)
+    model = chainatlas.load("generic", tmp_path / "long.parquet")
+    assert model.year == 2021 and model.fd_categories == tuple(FD)
+    np.testing.assert_array_equal(model.Z, kept_Z)
+    np.testing.assert_array_equal(model.Y_full, table.Y)
+    np.testing.assert_allclose(model.x, x)
+    # Without a block column, Z vs Y is told apart by col_code being a sector.
+    frame[frame.block.isin(["Z", "Y"])].drop(columns="block").to_csv(
+        tmp_path / "plain.csv", index=False
+    )
+    plain = chainatlas.load("generic", tmp_path / "plain.csv")
+    np.testing.assert_array_equal(plain.Z, kept_Z)
+    # Duplicates and unknown labels are named by line.
+    dup = pd.concat([frame.iloc[[0]], frame])
+    dup.to_csv(tmp_path / "dup.csv", index=False)
+    with pytest.raises(ChainAtlasError, match=r"dup\.csv: line \d+: duplicate entry"):
+        chainatlas.load("generic", tmp_path / "dup.csv")
+    bad = frame.astype({"value": object})
+    bad.loc[3, "value"] = "abc"
+    bad.to_csv(tmp_path / "bad.csv", index=False)
+    with pytest.raises(ChainAtlasError, match=r"bad\.csv: line 5 .*column value: cell is 'abc'"):
+        chainatlas.load("generic", tmp_path / "bad.csv")
+
+
+@pytest.mark.parametrize(
+    ("damage", "pattern"),
+    [
+        (
+            lambda d: _edit(d / "Z.csv", 3, 3, "oops"),
+            r"Z\.csv: line 3 \(row CHN\.mfg\), column JPN\.agr: cell is 'oops'",
+        ),
+        (
+            lambda d: _edit(d / "Z.csv", 2, 1, ""),
+            r"Z\.csv: line 2 \(row CHN\.agr\), column CHN\.agr: cell is empty",
+        ),
+        (lambda d: _edit(d / "Z.csv", 3, 0, ""), r"Z\.csv: line 3: missing row label"),
+        (
+            lambda d: _edit(d / "Z.csv", 3, 0, "JPNagr"),
+            r"Z\.csv: line 3: label 'JPNagr' is not COUNTRY\.CODE",
+        ),
+        (lambda d: _drop_col(d / "Z.csv", 4), r"Z must be square"),
+        (lambda d: _drop_col(d / "Y.csv", 9), r"missing final-demand column ROW\.INV"),
+        (
+            lambda d: _edit(d / "x.csv", 3, 1, "-4"),
+            r"x\.csv: line 3 \(row CHN\.mfg\): negative gross output -4",
+        ),
+        (lambda d: (d / "Z.csv").write_text((d / "Z.csv").read_text()[:150]), r"Z\.csv"),
+        (lambda d: (d / "meta.toml").write_text("year = = 2"), r"meta\.toml: cannot read"),
+    ],
+)
+def test_bad_input_is_named(tmp_path, damage, pattern):
+    directory = _write_wide(tmp_path / "t", _table())
+    damage(directory)
+    with pytest.raises(ChainAtlasError, match=pattern):
+        chainatlas.load("generic", directory)
+
+
+def test_corrupt_parquet(tmp_path):
+    directory = _write_wide(tmp_path / "t", _table(), "parquet")
+    data = (directory / "Z.parquet").read_bytes()
+    (directory / "Z.parquet").write_bytes(data[: len(data) // 2])
+    with pytest.raises(ChainAtlasError, match=r"Z\.parquet: cannot read file"):
+        chainatlas.load("generic", directory)
+
+
+def _edit(file, line, col, value):
+    lines = file.read_text().splitlines()
+    cells = lines[line - 1].split(",")
+    cells[col] = value
+    lines[line - 1] = ",".join(cells)
+    file.write_text("\n".join(lines) + "\n")
+
+
+def _drop_col(file, col):
+    lines = [
+        ",".join(c for k, c in enumerate(line.split(",")) if k != col)
+        for line in file.read_text().splitlines()
+    ]
+    file.write_text("\n".join(lines) + "\n")
+
+
+# ---------------------------------------------------------------------------- real data
+def test_export_reload_wiod_2011_round_trip(tmp_path, wiod2011):
+    """A real table exported with write_generic reloads to the identical model."""
+    write_generic(wiod2011, tmp_path / "w", fmt="parquet")
+    again = chainatlas.load("generic", tmp_path / "w")
+    assert again.countries == wiod2011.countries and again.sectors == wiod2011.sectors
+    assert again.year == 2011 and again.inventory_category == "c42"
+    np.testing.assert_array_equal(again.Z, wiod2011.Z)
+    np.testing.assert_array_equal(again.Y_full, wiod2011.Y_full)
+    np.testing.assert_array_equal(again.x, wiod2011.x)
+    np.testing.assert_array_equal(again.va, wiod2011.va)
+
+
+def test_adb_aggregated_table_through_generic_path():
+    """The ADB MRIO 2023 4x3 aggregate (third-party) in shared data, read via the generic
+    long format: output X = ΣZ + ΣY as the workbook's Consistency_Check says, and its
+    Value_Added column equals x - colsums(Z)."""
+    file = require_shared(
+        "data/adb_mrio_derived/ballavbabu_adbmrio/ADB_MRIO_2023_Aggregated_4x3_with_CO2.xlsx"
+    )
+    z = pd.read_excel(file, sheet_name="Intermediate_Demand_Z", header=1, index_col=1).iloc[:, 1:]
+    y = pd.read_excel(file, sheet_name="Final_Demand_Y", header=1, index_col=1).iloc[:, 1:]
+    va = pd.read_excel(file, sheet_name="VA_and_CO2", header=1, index_col=0)
+    records = []
+    for row in z.index:
+        rc, rs = row.split("_", 1)
+        for col in z.columns:
+            cc, cs = col.split("_", 1)
+            records.append(("Z", rc, rs, cc, cs, z.loc[row, col]))
+        for dest in y.columns:
+            records.append(("Y", rc, rs, dest, "FD", y.loc[row, dest]))
+        records.append(("X", None, None, rc, rs, va.loc[row, "Output_X"]))
+        records.append(("VA", None, None, rc, rs, va.loc[row, "Value_Added"]))
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        long_file = Path(tmp) / "adb_agg.csv"
+        pd.DataFrame(
+            records,
+            columns=["block", "row_country", "row_sector", "col_country", "col_code", "value"],
+        ).to_csv(long_file, index=False, float_format="%.17g")
+        model = chainatlas.load("generic", long_file)
+    assert model.countries == ("PRC", "IND", "JPN", "ROW")
+    assert model.sectors == ("Primary", "Manufacturing", "Services")
+    gap = model.validation.balance_gap
+    assert gap["rel_gap"].abs().max() < 1e-12
+    np.testing.assert_allclose(model.va, model.published_va, rtol=1e-9)
+    assert not any("published VA" in n for n in model.validation.notes)
