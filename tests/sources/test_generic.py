@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import require_shared
 from mrio_workbooks import make_table
 
 import chainatlas
 from chainatlas.errors import ChainAtlasError
 from chainatlas.sources.generic import write_generic
+from conftest import require_shared
 
 COUNTRIES = ["CHN", "JPN", "ROW"]
 SECTORS = ["agr", "mfg"]
