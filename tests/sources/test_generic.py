@@ -6,11 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 from mrio_workbooks import make_table
+from tests.conftest import require_shared
 
 import chainatlas
 from chainatlas.errors import ChainAtlasError
 from chainatlas.sources.generic import write_generic
-from conftest import require_shared
 
 COUNTRIES = ["CHN", "JPN", "ROW"]
 SECTORS = ["agr", "mfg"]
