@@ -75,6 +75,7 @@ def main() -> list[dict]:
         bm_source(model)
         bm_sink(model)
 
+    row("Leontief inverse B alone wiod2011 (core, for comparison)", lambda: fresh(base).B)
     row(
         "bm source+sink wiod2011 (incl. A, B, L)",
         lambda: source_and_sink(fresh(base)),
