@@ -862,7 +862,7 @@ class TradeStore:
         file_vintage = all_vintages.pop()
         report.vintage = file_vintage
         self._ensure_products(file_vintage, conc)
-        flow_codes = ("'M'", "'1'") if flow == "import" else ("'X'", "'2'")
+        flow_codes = "('M', '1')" if flow == "import" else "('X', '2')"
         for file, cols, header in staged:
             q = str(file).replace("'", "''")
             exporter, importer = (

@@ -1,0 +1,290 @@
+"""Trade store: loading BACI / Comtrade / Atlas files, totals, and bad-input errors."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+from trade_helpers import write_baci, write_country_codes
+
+from chainatlas.errors import ChainAtlasError, ValidationError
+from chainatlas.trade import TradeStore, UnknownCodesError
+
+
+def test_baci_extract_loads_every_row_with_its_value(baci_store, baci_rows):
+    report = baci_store.report
+    assert report.vintage == "HS92" and report.years == [2021]
+    assert report.rows == len(baci_rows) == 71_192
+    expected_value = sum(float(r["v"]) for r in baci_rows) * 1000  # thousands of USD -> USD
+    got = baci_store.sql("SELECT count(*) AS n, sum(value) AS v FROM flows").iloc[0]
+    assert got["n"] == len(baci_rows)
+    assert got["v"] == pytest.approx(expected_value, rel=1e-12)
+    # Quantities: "NA" (2,306 rows per MANIFEST) become NULL, others are numbers.
+    n_na = sum(r["q"].strip() == "NA" for r in baci_rows)
+    assert n_na == 2306
+    assert baci_store.sql("SELECT count(*) AS n FROM flows WHERE quantity IS NULL").n[0] == n_na
+
+
+def test_baci_codes_are_mapped_and_padded(baci_store, baci_rows):
+    exporters = baci_store.sql("SELECT DISTINCT exporter FROM flows ORDER BY 1").exporter.tolist()
+    assert exporters == ["AFG", "ZAF"]
+    lengths = baci_store.sql("SELECT DISTINCT length(hs6) AS n FROM flows").n.tolist()
+    assert lengths == [6]
+    # A 5-digit k in the raw file (chapter 01-09) gets its leading zero back.
+    raw = next(r for r in baci_rows if len(r["k"]) == 5)
+    hit = baci_store.sql(f"SELECT count(*) AS n FROM flows WHERE hs6 = '0{raw['k']}'").n[0]
+    assert hit > 0
+    # Italy (380 in the 2023 release, 381 in the V202201 code file) mapped by override.
+    italy_rows = sum(r["j"] == "380" for r in baci_rows)
+    assert baci_store.sql("SELECT count(*) AS n FROM flows WHERE importer = 'ITA'").n[0] == (
+        italy_rows
+    )
+
+
+def test_products_table_carries_end_use_and_concordance_version(baci_store):
+    products = baci_store.sql("SELECT * FROM products WHERE vintage = 'HS92'")
+    assert len(products) > 5000
+    assert products["concordance_version"].str.startswith("unsd-").all()
+    assert set(products["end_use"]) <= {
+        "intermediate",
+        "consumption",
+        "capital",
+        "mixed",
+        "nes",
+        "unclassified",
+    }
+    universe = baci_store.sql("SELECT count(*) AS n FROM product_universe").n[0]
+    assert universe == (products["end_use"] == "intermediate").sum()
+
+
+def test_unknown_country_code_is_an_error_with_a_table(
+    tmp_path, baci_file, baci_rows, concordances_dir
+):
+    store = TradeStore(tmp_path / "t.duckdb")
+    with pytest.raises(UnknownCodesError) as info:
+        store.load("baci", baci_file.parent, concordances=concordances_dir)
+    table = info.value.table
+    assert table[["kind", "code"]].values.tolist() == [["importer", "380"]]
+    assert table["rows"].iloc[0] == sum(r["j"] == "380" for r in baci_rows)
+    assert baci_file.name in str(info.value)
+    assert store.sql("SELECT count(*) AS n FROM loads").n[0] == 0  # nothing half-loaded
+    # Kept on request: listed in the report and the unknown_codes table, never dropped.
+    report = store.load("baci", baci_file.parent, concordances=concordances_dir, on_unknown="keep")
+    assert report.rows == len(baci_rows)
+    assert report.unknown_codes["code"].tolist() == ["380"]
+    assert (
+        store.sql("SELECT count(*) AS n FROM flows WHERE importer = '?380'").n[0]
+        == (table["rows"].iloc[0])
+    )
+    assert store.sql("SELECT code FROM unknown_codes").code.tolist() == ["380"]
+    store.close()
+
+
+def test_reloading_a_file_replaces_it(tmp_path, concordances_dir):
+    folder = tmp_path / "src"
+    folder.mkdir()
+    write_baci(folder / "BACI_HS17_Y2020_V202301.csv", [(2020, 1, 2, "10121", 5.0, "NA")])
+    write_country_codes(folder / "country_codes_V202301.csv", {1: "AAA", 2: "BBB"})
+    with TradeStore(tmp_path / "t.duckdb") as store:
+        store.load("baci", folder, concordances=concordances_dir)
+        store.load("baci", folder, concordances=concordances_dir)
+        assert store.sql("SELECT count(*) AS n, sum(value) AS v FROM flows").values.tolist() == [
+            [1, 5000.0]
+        ]
+
+
+def test_zip_archive_loads_like_the_csv(tmp_path, baci_file, baci_rows, concordances_dir):
+    archive = tmp_path / "BACI_HS92_V202301.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.write(baci_file, baci_file.name)
+        zf.write(baci_file.parent / "country_codes_V202201.csv", "country_codes_V202201.csv")
+    with TradeStore(tmp_path / "z.duckdb") as store:
+        report = store.load(
+            "baci", archive, concordances=concordances_dir, country_overrides={380: "ITA"}
+        )
+        assert report.rows == len(baci_rows)
+        total = store.sql("SELECT sum(value) AS v FROM flows").v[0]
+    assert total == pytest.approx(sum(float(r["v"]) for r in baci_rows) * 1000, rel=1e-12)
+
+
+# --- bad input ------------------------------------------------------------------------------
+
+
+def _folder_with(tmp_path: Path, rows, header="t,i,j,k,v,q", name="BACI_HS17_Y2020_V202301"):
+    folder = tmp_path / "src"
+    folder.mkdir(exist_ok=True)
+    write_baci(folder / f"{name}.csv", rows, header=header)
+    write_country_codes(folder / "country_codes_V202301.csv", {1: "AAA", 2: "BBB"})
+    return folder
+
+
+def test_wrong_columns_name_file_line_and_column(tmp_path, concordances_dir):
+    folder = _folder_with(tmp_path, [(2020, 1, 2, "010121", 1.0, 1.0)], header="t,i,j,k,value,q")
+    with TradeStore(tmp_path / "t.duckdb") as store, pytest.raises(ValidationError) as info:
+        store.load("baci", folder, concordances=concordances_dir)
+    message = str(info.value)
+    assert "BACI_HS17_Y2020_V202301.csv" in message and "line 1" in message
+    assert "missing ['v']" in message and "unexpected ['value']" in message
+
+
+@pytest.mark.parametrize(
+    ("bad_row", "column"),
+    [
+        ((2020, 1, 2, "010121", "12x.5", 1.0), "v"),
+        ((2020, 1, "B", "010121", 3.0, 1.0), "j"),
+        ((2020, 1, 2, "01A121", 3.0, 1.0), "k"),
+        ((2020, 1, 2, "010121", 3.0, "lots"), "q"),
+    ],
+)
+def test_non_numeric_value_names_line_and_column(tmp_path, concordances_dir, bad_row, column):
+    rows = [(2020, 1, 2, "010121", 1.0, 1.0), (2020, 2, 1, "010129", 2.0, "NA"), bad_row]
+    folder = _folder_with(tmp_path, rows)
+    with TradeStore(tmp_path / "t.duckdb") as store, pytest.raises(ValidationError) as info:
+        store.load("baci", folder, concordances=concordances_dir)
+    message = str(info.value)
+    assert "BACI_HS17_Y2020_V202301.csv" in message
+    assert "line 4" in message and f"column '{column}'" in message
+
+
+def test_unknown_hs_code_is_listed(tmp_path, concordances_dir):
+    folder = _folder_with(
+        tmp_path, [(2020, 1, 2, "010121", 1.0, 1.0), (2020, 1, 2, "990000", 4.0, 1.0)]
+    )
+    with TradeStore(tmp_path / "t.duckdb") as store, pytest.raises(UnknownCodesError) as info:
+        store.load("baci", folder, concordances=concordances_dir)
+    assert info.value.table[["kind", "code", "rows", "value"]].values.tolist() == [
+        ["hs6", "990000", 1, 4000.0]
+    ]
+
+
+def test_mixed_vintages_in_one_load_are_refused(tmp_path, concordances_dir):
+    folder = _folder_with(tmp_path, [(2020, 1, 2, "010121", 1.0, 1.0)])
+    write_baci(folder / "BACI_HS12_Y2020_V202301.csv", [(2020, 1, 2, "010121", 1.0, 1.0)])
+    with TradeStore(tmp_path / "t.duckdb") as store, pytest.raises(ValidationError) as info:
+        store.load("baci", folder, concordances=concordances_dir)
+    message = str(info.value)
+    assert "mixed HS vintages" in message
+    assert "BACI_HS12_Y2020_V202301.csv: HS12" in message
+    assert "BACI_HS17_Y2020_V202301.csv: HS17" in message
+
+
+def test_store_with_two_vintages_needs_a_choice(tmp_path, concordances_dir):
+    folder = _folder_with(tmp_path, [(2020, 1, 2, "010121", 1.0, 1.0)])
+    other = tmp_path / "other"
+    other.mkdir()
+    write_baci(other / "BACI_HS12_Y2020_V202301.csv", [(2020, 1, 2, "010121", 1.0, 1.0)])
+    shutil.copy(folder / "country_codes_V202301.csv", other)
+    with TradeStore(tmp_path / "t.duckdb") as store:
+        store.load("baci", folder, concordances=concordances_dir)
+        store.load("baci", other, concordances=concordances_dir)
+        with pytest.raises(ChainAtlasError, match="several HS vintages"):
+            store.resolve_vintage(None)
+        assert store.resolve_vintage("HS12") == "HS12"
+
+
+def test_country_file_in_utf8_declared_latin1_is_refused(tmp_path, baci_file):
+    from chainatlas.trade.store import read_country_codes
+
+    utf8 = tmp_path / "country_codes_V202201.csv"
+    utf8.write_text(
+        (baci_file.parent / "country_codes_V202201.csv").read_bytes().decode("latin-1"),
+        encoding="utf-8",
+    )
+    with pytest.raises(ValidationError) as info:
+        read_country_codes(utf8)
+    assert "UTF-8 encoded but declared latin-1" in str(info.value)
+    assert "line " in str(info.value)
+    # The real file is Latin-1: read as declared it gives the right names ...
+    codes = read_country_codes(baci_file.parent / "country_codes_V202201.csv")
+    assert "Côte d'Ivoire" in codes["name"].tolist()
+    # ... and declared UTF-8 it is refused, naming the line of the first bad byte.
+    with pytest.raises(ValidationError) as info:
+        read_country_codes(baci_file.parent / "country_codes_V202201.csv", encoding="utf-8")
+    lines = (baci_file.parent / "country_codes_V202201.csv").read_bytes().split(b"\n")
+    first_bad = next(i for i, line in enumerate(lines, start=1) if any(b > 127 for b in line))
+    assert f"line {first_bad}" in str(info.value)
+
+
+# --- other sources --------------------------------------------------------------------------
+
+
+COMTRADE_HEADER = (
+    "typeCode,freqCode,refPeriodId,refYear,refMonth,period,reporterCode,"
+    "reporterISO,flowCode,partnerCode,partnerISO,partner2Code,classificationCode,"
+    "cmdCode,customsCode,motCode,netWgt,primaryValue"
+)
+
+
+def _comtrade(path: Path, rows: list[str]) -> Path:
+    path.write_text(COMTRADE_HEADER + "\n" + "\n".join(rows) + "\n")
+    return path
+
+
+def test_comtrade_bulk_keeps_importer_reported_hs6_rows(tmp_path, concordances_dir):
+    rows = [
+        "C,A,20200101,2020,52,2020,156,CHN,M,842,USA,0,H5,010121,C00,0,10,1000",
+        "C,A,20200101,2020,52,2020,156,CHN,M,392,JPN,0,H5,010121,C00,0,10,3000",
+        "C,A,20200101,2020,52,2020,156,CHN,M,0,W00,0,H5,010121,C00,0,10,4000",  # world total
+        "C,A,20200101,2020,52,2020,156,CHN,M,842,USA,0,H5,0101,C00,0,10,1000",  # HS4 total
+        "C,A,20200101,2020,52,2020,156,CHN,X,842,USA,0,H5,010121,C00,0,10,777",  # export row
+    ]
+    path = _comtrade(tmp_path / "comtrade.csv", rows)
+    with TradeStore(tmp_path / "t.duckdb") as store:
+        report = store.load("comtrade", path, concordances=concordances_dir)
+        flows = store.sql("SELECT exporter, importer, hs6, value FROM flows ORDER BY exporter")
+    assert report.vintage == "HS17"
+    assert flows.values.tolist() == [
+        ["JPN", "CHN", "010121", 3000.0],
+        ["USA", "CHN", "010121", 1000.0],
+    ]
+    assert any("other flows skipped" in n for n in report.notes)
+    assert any("non-HS6" in n for n in report.notes)
+
+
+def test_comtrade_mixed_classifications_refused(tmp_path, concordances_dir):
+    rows = [
+        "C,A,20200101,2020,52,2020,156,CHN,M,842,USA,0,H5,010121,C00,0,10,1000",
+        "C,A,20200101,2020,52,2020,156,CHN,M,842,USA,0,H4,010121,C00,0,10,1000",
+    ]
+    path = _comtrade(tmp_path / "comtrade.csv", rows)
+    with TradeStore(tmp_path / "t.duckdb") as store, pytest.raises(ValidationError, match="mixed"):
+        store.load("comtrade", path, concordances=concordances_dir)
+
+
+def test_comtrade_non_numeric_value_names_line(tmp_path, concordances_dir):
+    rows = [
+        "C,A,20200101,2020,52,2020,156,CHN,M,842,USA,0,H5,010121,C00,0,10,1000",
+        "C,A,20200101,2020,52,2020,156,CHN,M,392,JPN,0,H5,010121,C00,0,10,12abc",
+    ]
+    path = _comtrade(tmp_path / "comtrade.csv", rows)
+    with TradeStore(tmp_path / "t.duckdb") as store, pytest.raises(ValidationError) as info:
+        store.load("comtrade", path, concordances=concordances_dir)
+    assert "line 3" in str(info.value) and "primaryValue" in str(info.value)
+
+
+def test_atlas_lithium_network_totals(lithium_store, lithium_rows):
+    expected: dict[int, float] = {}
+    for r in lithium_rows:
+        if float(r["export_value"]) > 0:
+            expected[int(r["year"])] = expected.get(int(r["year"]), 0.0) + float(r["export_value"])
+    got = lithium_store.sql("SELECT year, sum(value) AS v FROM flows GROUP BY year ORDER BY year")
+    assert got["year"].tolist() == sorted(expected)
+    for year, value in zip(got["year"], got["v"], strict=True):
+        assert value == pytest.approx(expected[year], rel=1e-12)
+    assert lithium_store.sql("SELECT DISTINCT hs6 FROM flows").hs6.tolist() == ["283691"]
+
+
+def test_missing_path_and_unknown_source(tmp_path, concordances_dir):
+    with TradeStore(tmp_path / "t.duckdb") as store:
+        with pytest.raises(ChainAtlasError, match="no such file"):
+            store.load("baci", tmp_path / "nope", concordances=concordances_dir)
+        with pytest.raises(ChainAtlasError, match="unknown trade source"):
+            store.load("wto", tmp_path, concordances=concordances_dir)
+
+
+def test_csv_module_agrees_on_header(baci_file):
+    with open(baci_file, newline="") as handle:
+        assert next(csv.reader(handle)) == ["t", "i", "j", "k", "v", "q"]
