@@ -1,0 +1,93 @@
+"""``chainatlas decompose --backend dask --scheduler local:2 --out DIR`` as a user runs it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import duckdb
+import numpy as np
+import pandas as pd
+from typer.testing import CliRunner
+
+from chainatlas.interfaces.cli.main import app
+
+runner = CliRunner()
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "chainatlas.interfaces.cli.main", *args],
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_decompose_on_dask_to_a_directory_then_resume(wiod_dir, tmp_path):
+    out = tmp_path / "panel"
+    args = [
+        "decompose", "--source", "wiod2013", "--path", str(wiod_dir), "--years", "2010-2011",
+        "--method", "bm-source", "--level", "country", "--out", str(out),
+    ]  # fmt: skip
+    result = runner.invoke(app, [*args, "--backend", "dask", "--scheduler", "local:2"])
+    assert result.exit_code == 0, result.output
+    assert "2 year(s) computed, 0 already done" in result.output
+    assert (out / "bm_source_country" / "year=2010" / "part-0.parquet").exists()
+    with duckdb.connect(str(out / "results.duckdb"), read_only=True) as con:
+        stored = con.execute("SELECT * FROM bm_source_country").df()
+        assert con.execute("SELECT count(*) FROM run_units").fetchone()[0] == 2
+
+    # the same years to a single file with the default local backend
+    single = tmp_path / "panel.parquet"
+    assert runner.invoke(app, [*args[:-1], str(single)]).exit_code == 0
+    expected = pd.read_parquet(single)
+    keys = ["year", "exporter", "term"]
+    stored = stored.sort_values(keys).reset_index(drop=True)
+    expected = expected.sort_values(keys).reset_index(drop=True)
+    assert list(stored.columns) == list(expected.columns)
+    assert (stored[keys].astype(str).to_numpy() == expected[keys].astype(str).to_numpy()).all()
+    scale = np.abs(expected["value"]).max()
+    np.testing.assert_allclose(stored["value"], expected["value"], rtol=1e-12, atol=1e-12 * scale)
+
+    # a re-run (local this time) finds every year done and computes nothing
+    again = runner.invoke(app, args)
+    assert again.exit_code == 0, again.output
+    assert "0 year(s) computed, 2 already done" in again.output
+
+
+def test_decompose_file_output_through_dask_matches_local(wiod_dir, tmp_path):
+    base = [
+        "decompose", "--source", "wiod2013", "--path", str(wiod_dir), "--year", "2011",
+        "--method", "wwz", "--level", "bilateral",
+    ]  # fmt: skip
+    local_file, dask_file = tmp_path / "local.csv", tmp_path / "dask.csv"
+    assert runner.invoke(app, [*base, "--out", str(local_file)]).exit_code == 0
+    result = runner.invoke(
+        app,
+        [*base, "--out", str(dask_file), "--backend", "dask", "--scheduler", "local:1",
+         "--memory-limit", "2GB"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    local, remote = pd.read_csv(local_file), pd.read_csv(dask_file)
+    assert len(local) == len(remote) == 41 * 40 * 16
+    scale = np.abs(local["value"]).max()
+    np.testing.assert_allclose(remote["value"], local["value"], rtol=1e-10, atol=1e-12 * scale)
+
+
+def test_backend_option_errors_exit_2(wiod_dir, tmp_path):
+    base = ["decompose", "--source", "wiod2013", "--path", str(wiod_dir), "--year", "2011",
+            "--out", str(tmp_path / "out")]  # fmt: skip
+    cases = [
+        (["--backend", "dask"], "--backend dask needs --scheduler"),
+        (["--scheduler", "local:2"], "--scheduler needs --backend dask"),
+        (["--backend", "spark"], "unknown backend 'spark'"),
+        (["--backend", "dask", "--scheduler", "local:x"], "use local:N"),
+        (["--memory-limit", "lots"], "bad memory limit 'lots'"),
+        (["--memory-limit", "10MB"], "below the minimum"),
+    ]
+    for extra, message in cases:
+        result = run_cli(*base, *extra)
+        assert result.returncode == 2, (extra, result.stderr)
+        assert message in " ".join(result.stderr.split()), (extra, result.stderr)
+        assert "Traceback" not in result.stderr
+    assert not (tmp_path / "out" / "wwz_country").exists()
