@@ -1,4 +1,4 @@
-"""Fixtures for the trade tests: shared BACI/Atlas extracts, concordances, small synthetic stores."""
+"""Fixtures for the trade tests: shared BACI/Atlas extracts, concordances, small stores."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from trade_helpers import require_shared, write_baci, write_country_codes
-
 
 BACI_FILE = "data/baci/BACI_HS92_Y2021_V202301_exporters_AFG_ZAF.csv"
 LITHIUM_FILE = "data/atlas_trade/atlas_hs92_283691_lithium_carbonate_2015_2018.csv"
