@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 
 import pytest
 from typer.testing import CliRunner
@@ -17,9 +18,9 @@ from chainatlas.sources.fetch import fetch, fetch_file, load_catalogue, read_man
 
 
 class _Handler(BaseHTTPRequestHandler):
-    files: dict[str, bytes] = {}
-    drop_once: set[str] = set()  # names whose next GET stops halfway and closes
-    requests: list[tuple[str, str | None]] = []
+    files: ClassVar[dict[str, bytes]] = {}
+    drop_once: ClassVar[set[str]] = set()  # names whose next GET stops halfway and closes
+    requests: ClassVar[list[tuple[str, str | None]]] = []
 
     def log_message(self, *args):  # keep test output quiet
         pass
@@ -119,7 +120,7 @@ def test_never_replace_a_good_file_with_a_bad_one(tmp_path, server):
     target = tmp_path / "t.bin"
     target.write_bytes(good)
     handler.files["t.bin"] = bad
-    with pytest.raises(ChainAtlasError, match="existing t.bin kept"):
+    with pytest.raises(ChainAtlasError, match=r"existing t\.bin kept"):
         fetch_file(f"{base}/t.bin", target, expected_sha256=_sha(good))
     assert target.read_bytes() == good
     assert not (tmp_path / ".t.bin.part").exists()
@@ -182,7 +183,7 @@ def test_manifest_records_first_download_and_verifies_later(tmp_path, server):
 
 
 def test_errors_are_one_clear_line(tmp_path, server):
-    handler, base = server
+    _, base = server
     runner = CliRunner()
     result = runner.invoke(app, ["fetch", "wiod2013", "--years", "1990", "--cache", str(tmp_path)])
     assert result.exit_code != 0 and "unknown year" in str(result.exception or result.output)
