@@ -98,3 +98,23 @@ def test_bad_files_exit_2_with_clear_messages(wiod_dir, tmp_path, command, name)
 def test_missing_file_exit_2(tmp_path):
     result = invoke("check", str(tmp_path / "nope.toml"))
     assert result.exit_code == 2 and "scenario file not found" in result.output
+
+
+def test_python_api_several_years(wiod_dir):
+    from chainatlas.scenarios import run_scenario
+
+    raw = {
+        "scenario": {"name": "two years"},
+        "table": {"source": "wiod2013", "years": [2010, 2011]},
+        "outputs": {"tables": ["country"]},
+        "shocks": [{"kind": "demand", "countries": "USA", "destinations": "USA", "change": -0.01}],
+    }
+    result = run_scenario(raw, path=wiod_dir)
+    country = result.tables["country"]
+    assert sorted(country["year"].unique()) == [2010, 2011]
+    assert "country_sector" not in result.tables  # only the tables asked for (+ notes)
+    assert "## shock1 (demand, 2010)" in result.summary_markdown
+    assert "## shock1 (demand, 2011)" in result.summary_markdown
+    # A fall in US final demand for US goods lowers US output most, in both years
+    usa = country[(country["country"] == "USA") & (country["measure"] == "gross_output")]
+    assert (usa["change"] < 0).all() and (usa["rank_abs_change"] == 1).all()

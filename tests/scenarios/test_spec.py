@@ -20,7 +20,7 @@ def problems_of(raw, model=None) -> list[str]:
 def test_structural_problems_are_all_collected_with_key_paths():
     raw = {
         "table": {"source": "wiod2013", "year": 2011},
-        "outputs": {"tables": ["country", "nonsense"], "top": 0},
+        "outputs": {"tables": ["country", "nonsense"], "top": 0, "groups": ["NEA"]},
         "shocks": [
             {"kind": "relocation", "country": "CHN", "sectors": ["c4"], "share": 1.5,
              "destinations": ["IDN"]},
@@ -39,6 +39,7 @@ def test_structural_problems_are_all_collected_with_key_paths():
     expected = [
         "outputs.tables[2]: unknown output table 'nonsense'",
         "outputs.top: expected a positive integer",
+        "outputs.groups: groups are listed but outputs.tables leaves out",
         "shocks[1].share: is a share and must lie in [0, 1], got 1.5",
         'shocks[2].flows: propagation = "ghosh" needs flows = "intermediate"',
         "shocks[3].kind: must be one of demand",

@@ -34,7 +34,11 @@ class SupplyCutBatch:
         self.BY = self.B @ self.Y  # (GN, G)
         own = model.country_of_row
         self.foreign_cols = own[:, None] != own[None, :]  # (GN, GN)
-        self.A_foreign = np.where(self.foreign_cols, model.A, 0.0)
+        # W[s, c] = Σ_{i∈s} A_ic for s ≠ country(c): exports of s per unit of output of c.
+        # Country-level export changes need only W Δx (G×GN), not a GN×GN product.
+        self.export_weights = np.where(
+            np.arange(G)[:, None] != own[None, :], model.A.reshape(G, N, model.GN).sum(axis=1), 0.0
+        )
         self.foreign_dest = own[:, None] != np.arange(G)[None, :]  # (GN, G)
         self.fd_country = np.repeat(np.arange(G), model.F)  # (G*F,)
         vby = model.v[:, None] * self.BY
@@ -74,16 +78,17 @@ class SupplyCutBatch:
         dx = B_K @ (dy_K + solved[:, 0])
         dBY = B_K @ (dY_K + solved[:, 1:])
         x_new = model.x + dx
-        # ΔE = A_F Δx + (ΔA)_F x₁ + ΔY_F
-        dE = self.A_foreign @ dx
+        # ΔE = A_F Δx + (ΔA)_F x₁ + ΔY_F, summed by exporting country
+        dE = self.export_weights @ dx
         if k:
-            dE[K] += (D * self.foreign_cols[K]) @ x_new
-            dE[K] += np.where(self.foreign_dest[K], dY_K, 0.0).sum(axis=1)
+            dE_K = (D * self.foreign_cols[K]) @ x_new
+            dE_K += np.where(self.foreign_dest[K], dY_K, 0.0).sum(axis=1)
+            np.add.at(dE, model.country_of_row[K], dE_K)
         dvax = model.v * np.where(self.foreign_dest, dBY, 0.0).sum(axis=1)
         return {
             "gross_output": _by_country(dx, G, N),
             "gdp": _by_country(model.v * dx, G, N),
-            "exports": _by_country(dE, G, N),
+            "exports": dE,
             "vax": _by_country(dvax, G, N),
         }
 
@@ -96,27 +101,27 @@ class SupplyCutBatch:
         pct_change.
         """
         resolved = resolve_cuts(self.model, cuts)
-        frames = []
-        countries = np.array(self.model.countries)
-        for shock_id, params in resolved:
+        G = self.model.G
+        measures = list(self.base)
+        changes = np.empty((len(resolved), len(measures), G))
+        for n, (_, params) in enumerate(resolved):
             effect = self.effect(params)
-            for measure, change in effect.items():
-                base = self.base[measure]
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    pct = np.where(base != 0, 100 * change / np.where(base != 0, base, 1), np.nan)
-                frames.append(
-                    pd.DataFrame(
-                        {
-                            "scenario": shock_id,
-                            "country": countries,
-                            "measure": measure,
-                            "base": base,
-                            "change": change,
-                            "pct_change": pct,
-                        }
-                    )
-                )
-        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+            for m_index, measure in enumerate(measures):
+                changes[n, m_index] = effect[measure]
+        base = np.broadcast_to(np.stack([self.base[m] for m in measures]), changes.shape)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            pct = np.where(base != 0, 100 * changes / np.where(base != 0, base, 1), np.nan)
+        n_rows = changes.size
+        return pd.DataFrame(
+            {
+                "scenario": np.repeat([shock_id for shock_id, _ in resolved], len(measures) * G),
+                "country": np.tile(self.model.countries, n_rows // G),
+                "measure": np.tile(np.repeat(measures, G), len(resolved)),
+                "base": base.reshape(-1),
+                "change": changes.reshape(-1),
+                "pct_change": pct.reshape(-1),
+            }
+        )
 
 
 def resolve_cuts(model: MRIOModel, cuts: Sequence[Mapping[str, Any]]) -> list[tuple[str, dict]]:

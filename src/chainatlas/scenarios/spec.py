@@ -293,6 +293,11 @@ def parse_scenario_partial(
                 top = value
         if "groups" in outputs:
             groups = _labels(outputs["groups"], "outputs.groups", problems)
+            if groups and "tables" in outputs and "groups" not in tables:
+                problems.add(
+                    "outputs.groups",
+                    'groups are listed but outputs.tables leaves out the "groups" table',
+                )
 
     # --- shocks
     shocks_raw = raw.get("shocks")
