@@ -17,7 +17,9 @@ from chainatlas.decompositions import decompose
 from chainatlas.decompositions.borin_mancini import (
     ADB_TERMS,
     FINE_TERMS,
+    NESTING,
     SINK_TERMS,
+    SOURCE_FINE_TO_STANDARD,
     SOURCE_TERMS,
     adb_trade_participation,
     bm_adb,
@@ -165,6 +167,16 @@ def test_fine_terms_sum_to_exports(wiod2011, source_terms, sink_terms):
     for decomposition in (source_terms, sink_terms):
         total = sum(decomposition.terms[name] for name in FINE_TERMS)
         assert close(total, wiod2011.exports)
+
+
+def test_fine_terms_map_to_standard_terms(wiod2011, source, sink, source_terms, sink_terms):
+    for standard, fine in ((source, source_terms), (sink, sink_terms)):
+        for name, parts in SOURCE_FINE_TO_STANDARD.items():
+            if name in standard.terms:  # the sink split has no DAVAX
+                assert close(sum(fine.terms[p] for p in parts), standard.terms[name]), name
+        t = dict(standard.terms, E=wiod2011.exports)
+        for whole, parts in NESTING.items():
+            assert close(sum(t[p] for p in parts), t[whole]), whole
 
 
 def test_adb_ten_terms_sum_to_exports_and_map_to_source(wiod2011, adb, source, source_terms):

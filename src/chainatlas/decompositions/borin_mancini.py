@@ -76,7 +76,7 @@ NESTING = {
     "FC": ("FVA", "FDC"),
     "DVA": ("VAX", "REF"),
 }
-# source fine terms -> standard terms (exvatools bm_src "terms" -> "standard")
+# fine terms -> standard terms (exvatools "terms" -> "standard"; the sink split has no DAVAX)
 SOURCE_FINE_TO_STANDARD = {
     "DAVAX": ("VAX1", "VAX2"),
     "VAX": ("VAX1", "VAX2", "VAX3", "VAX4"),
@@ -84,18 +84,6 @@ SOURCE_FINE_TO_STANDARD = {
     "DDC": ("DDC",),
     "FVA": ("FVA1", "FVA2", "FVA3", "FVA4"),
     "FDC": ("FDC",),
-}
-# exvatools bm_src terms -> ADB / ksreyes mrio-processing names (reference README)
-FINE_TO_ADB = {
-    "VAX1": ("DAVAX1",),
-    "VAX2": ("DAVAX2",),
-    "VAX3": ("REX1",),
-    "VAX4": ("REX2", "REX3"),
-    "REF1": ("REF1",),
-    "REF2": ("REF2",),
-    "DDC": ("PDC1",),
-    "FVA1": ("FVA",),  # FVA1..FVA4 together = FVA
-    "FDC": ("PDC2",),
 }
 
 
@@ -421,6 +409,7 @@ __all__ = [
     "FINE_TERMS",
     "NESTING",
     "SINK_TERMS",
+    "SOURCE_FINE_TO_STANDARD",
     "SOURCE_TERMS",
     "adb_trade_participation",
     "bm_adb",
