@@ -284,3 +284,20 @@ def test_cli_loads_excel_table(tmp_path):
         pytest.skip("tiva decomposition not available")
     assert result.exit_code == 0, result.output
     assert out.exists()
+
+
+def test_total_column_coded_differently_is_still_output(tmp_path):
+    """After the FD columns, a column without a country (or labelled total/output) is x."""
+    style = "wiod2013"
+    GN, last = 9, FIRST_COL + 9 + 15
+
+    def recode(rows):
+        rows[FIRST_ROW[style] - 1][last] = "c44"
+        rows[FIRST_ROW[style] - 2][last] = None
+        rows[FIRST_ROW[style] + 1][last] += 7.0  # published x differs from the row total
+
+    _, path, table = _write(tmp_path, style, mutate=recode)
+    model = chainatlas.sources.load("wiod2013-excel", path, None, rebalance=False)
+    assert model.x[1] == pytest.approx(table.x[1] + 7.0)
+    assert any("not balanced" in n and "AUS.c2" in n for n in model.validation.notes)
+    assert GN == table.G * table.N

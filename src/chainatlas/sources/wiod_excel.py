@@ -319,6 +319,12 @@ def parse_world_table(
         elif code in OUTPUT_COLUMN_CODES or (region or "").upper() in TOTAL_REGIONS:
             output_col = c
             break
+        elif fd_cols and (
+            region is None
+            or re.search(r"total|output", clean(grid[name_row, c]) or "", re.IGNORECASE)
+        ):
+            output_col = c  # the totals column after final demand, however it is coded
+            break
         else:
             if fd_cols:
                 raise ValidationError(
