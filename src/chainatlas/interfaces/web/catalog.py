@@ -217,6 +217,14 @@ class ResultsCatalog:
                 if len(value) > MAX_PARAM_LENGTH * MAX_SELECTED:
                     raise QueryError(f"parameter {key!r} is too long", parameter=key)
         table = self.table(_single(params, "table"))
+        if table.measure and table.measure != "indicator" and table.measure in params:
+            # the measure column may be named term/measure/variable: accept its own name too
+            if "indicator" in params:
+                raise QueryError(
+                    f"give either 'indicator' or {table.measure!r}, not both", parameter="indicator"
+                )
+            params = {**params, "indicator": params[table.measure]}
+            del params[table.measure]
         allowed_keys = {"table", "indicator", "year_from", "year_to", "format", "limit"}
         allowed_keys |= set(table.dimensions)
         unknown = sorted(set(params) - allowed_keys)
