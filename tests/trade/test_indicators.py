@@ -254,7 +254,7 @@ def _dense_network(rows, year):
 def test_lithium_hits_and_pagerank_match_dense_linear_algebra(lithium_store, lithium_rows):
     W, index, exporters = _dense_network(lithium_rows, 2017)
     # HITS hubs: principal eigenvector of W W^T, scaled to sum 1.
-    values, vectors = np.linalg.eigh(W @ W.T)
+    _values, vectors = np.linalg.eigh(W @ W.T)
     hub = np.abs(vectors[:, -1])
     hub /= hub.sum()
     expected_hub = max(hub[index[c]] for c in exporters)

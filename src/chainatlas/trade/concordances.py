@@ -365,6 +365,18 @@ class Concordances:
                 counts = step.groupby("from_code")["to_code"].transform("size")
                 step["weight"] = 1.0 / counts
                 step["exact"] = counts == 1
+            # Codes the Conversions sheet never reaches (only in n:n correlation links) are
+            # split equally over their correlated codes, so no value is lost.
+            corr = pd.DataFrame(list(table.correlation), columns=["newer", "older"])
+            if forward:
+                corr = corr.rename(columns={"newer": "from_code", "older": "to_code"})
+            else:
+                corr = corr.rename(columns={"older": "from_code", "newer": "to_code"})
+            extra = corr[~corr["from_code"].isin(step["from_code"])].drop_duplicates()
+            if len(extra):
+                counts = extra.groupby("from_code")["to_code"].transform("size")
+                extra = extra.assign(weight=1.0 / counts, exact=False)
+                step = pd.concat([step, extra], ignore_index=True)
             if frame is None:
                 frame = step
             else:
