@@ -365,10 +365,12 @@ class MRIOModel:
 
     @cached_property
     def B(self) -> np.ndarray:
-        """Global Leontief inverse B = (I − A)⁻¹, (GN, GN)."""
-        lu, piv = self.lu_factor
-        identity = np.eye(self.GN)
-        return _readonly(scipy.linalg.lu_solve((lu, piv), identity, check_finite=False))
+        """Global Leontief inverse B = (I − A)⁻¹, (GN, GN).
+
+        LAPACK's getrf + getri (numpy.linalg.inv) is cheaper than solving against the
+        identity with the cached LU; the LU is factored only when a caller needs solves.
+        """
+        return _readonly(np.linalg.inv(np.eye(self.GN) - self.A))
 
     def leontief_solve(self, rhs: np.ndarray) -> np.ndarray:
         """Solve (I − A) X = rhs without forming B (for a few right-hand sides)."""

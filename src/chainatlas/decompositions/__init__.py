@@ -1,7 +1,8 @@
 """Gross-export decompositions (METHODS §3–§4).
 
 ``decompose(model, method)`` returns a :class:`Decomposition`; ``.to_frame(level)`` gives the
-tidy table. Methods: tiva, kww, wwz, bm-source, bm-sink, bm-adb.
+tidy table. Methods: tiva, kww, wwz, bm-source, bm-sink, bm-adb, bm-source-terms,
+bm-sink-terms.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ METHODS: dict[str, tuple[str, str]] = {
     "bm-source": ("chainatlas.decompositions.borin_mancini", "bm_source"),
     "bm-sink": ("chainatlas.decompositions.borin_mancini", "bm_sink"),
     "bm-adb": ("chainatlas.decompositions.borin_mancini", "bm_adb"),
+    # the additive fine terms of exvatools' bm_src / bm_snk (VAX1..4, REF1-2, DDC, FVA1..4, FDC)
+    "bm-source-terms": ("chainatlas.decompositions.borin_mancini", "bm_source_terms"),
+    "bm-sink-terms": ("chainatlas.decompositions.borin_mancini", "bm_sink_terms"),
 }
 
 
