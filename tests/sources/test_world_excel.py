@@ -301,3 +301,49 @@ def test_total_column_coded_differently_is_still_output(tmp_path):
     assert model.x[1] == pytest.approx(table.x[1] + 7.0)
     assert any("not balanced" in n and "AUS.c2" in n for n in model.validation.notes)
     assert GN == table.G * table.N
+
+
+def test_xlsb_reader_places_cells_by_row_and_column(tmp_path, monkeypatch):
+    """The .xlsb path (pyxlsb) builds the same grid: cells placed by their (r, c), sparse rows
+    and skipped empty rows included. pyxlsb cannot write workbooks, so a stand-in module
+    yields the cells of a WIOD 2016 sheet the way pyxlsb's Worksheet.rows(sparse=True) does."""
+    import sys
+    import types
+    from collections import namedtuple
+
+    from mrio_workbooks import _world_rows
+
+    _, _, own, iso, sectors, fd, _ = CASES["wiod2016"]
+    table = make_table(own, sectors, fd, seed=4)
+    rows = _world_rows(table, "wiod2016", 2014)
+    Cell = namedtuple("Cell", ["r", "c", "v"])
+
+    class Sheet:
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def rows(self, sparse=False):
+            for r, row in enumerate(rows):
+                cells = [Cell(r, c, v) for c, v in enumerate(row) if v is not None]
+                if cells:  # sparse: empty rows are not yielded at all
+                    yield cells
+
+    class Book(Sheet):
+        sheets = ("Notes", "2014")
+
+        def get_sheet(self, name):
+            assert name == "2014"
+            return Sheet()
+
+    stub = types.ModuleType("pyxlsb")
+    stub.open_workbook = lambda name: Book()
+    monkeypatch.setitem(sys.modules, "pyxlsb", stub)
+    path = tmp_path / "WIOT2014_Nov16_ROW.xlsb"
+    path.write_bytes(b"stand-in")
+    model = chainatlas.load("wiod2016", tmp_path, 2014)
+    assert model.countries == iso and model.year == 2014
+    np.testing.assert_array_equal(model.Z, table.Z)
+    np.testing.assert_array_equal(model.Y_full, table.Y)
