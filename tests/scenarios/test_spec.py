@@ -145,3 +145,38 @@ def test_groups_expand_to_present_members(wiod2011):
     assert "DEU" in users and "FRA" in users and "GBR" not in users and "CHN" not in users
     assert len(users) == 26  # EU27 without HRV, which WIOD 2013 lacks
     assert any("missing HRV" in note for note in shock.notes)
+
+
+def test_foreign_keyword_and_data_dependent_checks(small):
+    raw = {
+        "table": {"source": "test", "year": 2011},
+        "shocks": [
+            {"kind": "demand", "countries": "CHN", "destinations": "FOREIGN", "change": -0.1},
+            {"kind": "tariff", "rates": [{"exporters": "CHN", "importers": "FOREIGN",
+                                          "rate": 0.1}]},
+            {"kind": "supply_cut", "suppliers": "USA", "propagation": "ghosh", "change": -0.5},
+        ],
+    }  # fmt: skip
+    demand, tariff, cut = resolve_shocks(parse_scenario(raw), small)
+    F = small.F
+    destinations = {c // F for c in demand.params["fd_columns"]}
+    assert destinations == {1, 2, 3}  # every country but CHN
+    assert set(tariff.params["entries"][0]["importers"]) == {1, 2, 3}
+    assert cut.params["flows"] == "intermediate"  # Ghosh's default
+
+
+def test_demand_amount_on_empty_cells_is_a_validation_problem(small):
+    import dataclasses
+
+    import numpy as np
+
+    Y = np.array(small.Y_full)
+    Y[0, :] = 0.0
+    Y.setflags(write=False)
+    empty = dataclasses.replace(small, Y_full=Y)
+    raw = {
+        "table": {"source": "test", "year": 2011},
+        "shocks": [{"kind": "demand", "countries": "CHN", "sectors": "s1", "amount": 5.0}],
+    }
+    (problem,) = problems_of(raw, model=empty)
+    assert problem.startswith("shocks[1].amount: the selected final-demand cells are all 0")

@@ -122,7 +122,7 @@ def run_scenario_year(spec: ScenarioSpec, model: MRIOModel) -> dict[str, pd.Data
     cumulative). Returns the tables named in ``spec.tables`` plus ``references``.
     """
     resolved = resolve_shocks(spec, model)
-    base = None
+    base_cache: dict[str, dict] = {}
     collected: dict[str, list[pd.DataFrame]] = {name: [] for name in OUTPUT_TABLES}
     collected["references"] = []
     groups = _resolve_output_groups(spec, model)
@@ -134,28 +134,12 @@ def run_scenario_year(spec: ScenarioSpec, model: MRIOModel) -> dict[str, pd.Data
             "year": model.year,
         }
         notes = list(shock.notes)
-        if shock.spec.kind == "tariff":
-            outcome = tariff_prices(model, shock.params["entries"])
-            cs, country = price_tables(model, outcome, labels)
-            collected["prices_country_sector"].append(cs)
-            collected["prices_country"].append(country)
-            notes += outcome.notes
-            notes.append(
-                "tariff cost at base flows: intermediates "
-                f"{outcome.intermediate_tariff_cost:,.0f}, "
-                f"final goods {outcome.final_tariff_cost:,.0f} ({model.units})"
-            )
-        else:
-            if base is None:
-                base = base_measures(model)
-            outcome = QUANTITY_SHOCKS[shock.spec.kind](model, dict(shock.params))
-            cs, country = quantity_tables(model, outcome, base, labels)
-            collected["country_sector"].append(cs)
-            collected["country"].append(country)
-            if groups:
-                collected["groups"].append(group_table(country, groups))
-            notes += outcome.notes
-            collected["references"].append(_references(shock, country, model, labels))
+        try:
+            notes += _run_shock(shock, model, labels, base_cache, collected, groups)
+        except ScenarioError:
+            raise
+        except ChainAtlasError as exc:  # a problem only the numbers reveal: name the shock
+            raise ScenarioError([f"{shock.spec.key}: {exc}"], path=spec.origin) from None
         collected["notes"].append(
             pd.DataFrame({**{k: [v] * len(notes) for k, v in labels.items()}, "note": notes})
         )
@@ -178,6 +162,34 @@ def run_scenario_year(spec: ScenarioSpec, model: MRIOModel) -> dict[str, pd.Data
         for name, frames in collected.items()
         if frames and name in wanted
     }
+
+
+def _run_shock(shock, model, labels, base_cache, collected, groups) -> list[str]:
+    """Run one resolved shock, append its tables to ``collected``; returns its notes."""
+    notes: list[str] = []
+    if shock.spec.kind == "tariff":
+        outcome = tariff_prices(model, shock.params["entries"])
+        cs, country = price_tables(model, outcome, labels)
+        collected["prices_country_sector"].append(cs)
+        collected["prices_country"].append(country)
+        notes += outcome.notes
+        notes.append(
+            "tariff cost at base flows: intermediates "
+            f"{outcome.intermediate_tariff_cost:,.0f}, "
+            f"final goods {outcome.final_tariff_cost:,.0f} ({model.units})"
+        )
+        return notes
+    if "base" not in base_cache:
+        base_cache["base"] = base_measures(model)
+    outcome = QUANTITY_SHOCKS[shock.spec.kind](model, dict(shock.params))
+    cs, country = quantity_tables(model, outcome, base_cache["base"], labels)
+    collected["country_sector"].append(cs)
+    collected["country"].append(country)
+    if groups:
+        collected["groups"].append(group_table(country, groups))
+    notes += outcome.notes
+    collected["references"].append(_references(shock, country, model, labels))
+    return notes
 
 
 def _resolve_output_groups(

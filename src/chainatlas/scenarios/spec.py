@@ -483,10 +483,12 @@ def _parse_supply_cut(entry, key, options, problems) -> None:
     if change is not None and change < -1:
         problems.add(f"{key}.change", f"cannot cut more than everything (-1), got {change:g}")
     options["change"] = change
-    flows = _choice(entry.get("flows", "both"), f"{key}.flows", FLOW_KINDS, problems)
     propagation = _choice(
         entry.get("propagation", "leontief"), f"{key}.propagation", PROPAGATIONS, problems
     )
+    # Ghosh cuts only intermediate flows, so that is its default.
+    default_flows = "intermediate" if propagation == "ghosh" else "both"
+    flows = _choice(entry.get("flows", default_flows), f"{key}.flows", FLOW_KINDS, problems)
     options["flows"], options["propagation"] = flows, propagation
     if propagation == "ghosh" and flows not in (None, "intermediate"):
         problems.add(
@@ -494,8 +496,6 @@ def _parse_supply_cut(entry, key, options, problems) -> None:
             'propagation = "ghosh" needs flows = "intermediate": in the Ghosh model final '
             "demand is the residual of sales, so final-goods flows cannot be cut",
         )
-    if propagation == "ghosh" and "user_sectors" in entry and "users" not in entry:
-        pass  # allowed: sector filter on every foreign user
 
 
 def _parse_relocation(entry, key, options, problems) -> None:
@@ -794,10 +794,27 @@ def _resolve_demand(shock: ShockSpec, r: _Resolver) -> dict[str, Any]:
     rows = r.rows(
         r.countries(o["countries"], f"{key}.countries"), r.sectors(o["sectors"], f"{key}.sectors")
     )
+    producers = r.countries(o["countries"], f"{key}.countries")
     cols = r.fd_columns(
-        r.countries(o["destinations"], f"{key}.destinations"),
+        r.countries(
+            o["destinations"],
+            f"{key}.destinations",
+            exclude=producers[0] if len(producers) == 1 else None,
+        ),
         r.categories(o["categories"], f"{key}.categories"),
     )
+    amount_without_base = (
+        o.get("amount") is not None
+        and rows.size
+        and cols.size
+        and r.model.Y_full[np.ix_(rows, cols)].sum() == 0
+    )
+    if amount_without_base:
+        r.problems.add(
+            f"{key}.amount",
+            "the selected final-demand cells are all 0 in the base table: nothing to "
+            "spread the amount over",
+        )
     return {"rows": rows, "fd_columns": cols, "change": o.get("change"), "amount": o.get("amount")}
 
 
@@ -866,6 +883,16 @@ def _resolve_relocation(shock: ShockSpec, r: _Resolver) -> dict[str, Any]:
             f"{len(weights)} weights but {len(destinations)} destinations resolved in the table "
             "(a group expands to its members; list countries when giving weights)",
         )
+    if weights == "output" and destinations and sectors:
+        output = r.model.x.reshape(r.model.G, r.model.N)[np.ix_(destinations, sectors)]
+        totals = output.sum(axis=0)
+        idle = [r.model.sectors[s] for s, total in zip(sectors, totals, strict=True) if total <= 0]
+        if idle:
+            r.problems.add(
+                f"{key}.weights",
+                f'weights = "output" but the destinations produce nothing in '
+                f'{", ".join(idle)}; use "equal" or explicit shares',
+            )
     buyer_columns = r.rows(buyers, range(r.model.N))
     return {
         "origin": origin_pos,
@@ -886,7 +913,11 @@ def _resolve_tariff(shock: ShockSpec, r: _Resolver) -> dict[str, Any]:
     for rate in shock.options["rates"]:
         rkey = f"{key}.rates[{rate['index']}]"
         exporters = r.countries(rate["exporters"], f"{rkey}.exporters")
-        importers = r.countries(rate["importers"], f"{rkey}.importers")
+        importers = r.countries(
+            rate["importers"],
+            f"{rkey}.importers",
+            exclude=exporters[0] if len(exporters) == 1 else None,
+        )
         coverage = rate["coverage"]
         if isinstance(coverage, Mapping):
             sectors = r.sectors(list(coverage), f"{rkey}.coverage")

@@ -9,6 +9,12 @@ import typer
 from chainatlas.errors import ChainAtlasError
 
 
+def _fail(exc: ChainAtlasError) -> typer.Exit:
+    """Same contract as the main entry point: one message on stderr, exit code 2."""
+    typer.echo(f"error: {exc}", err=True)
+    return typer.Exit(2)
+
+
 def register(app: typer.Typer) -> None:
     scenario_app = typer.Typer(
         help="Shocks and scenarios: demand, supply (Ghosh), extraction, supply cuts, "
@@ -28,12 +34,15 @@ def register(app: typer.Typer) -> None:
         """Validate and run a scenario; write tidy tables and summary.md to --out."""
         from chainatlas.scenarios import run_scenario
 
-        if fmt not in ("parquet", "csv"):
-            raise ChainAtlasError(f"unknown --format {fmt!r}; use parquet or csv")
-        if out.exists() and not out.is_dir():
-            raise ChainAtlasError("--out exists and is not a directory", path=str(out))
-        result = run_scenario(file, path=path)
-        written = result.write(out, fmt=fmt)
+        try:
+            if fmt not in ("parquet", "csv"):
+                raise ChainAtlasError(f"unknown --format {fmt!r}; use parquet or csv")
+            if out.exists() and not out.is_dir():
+                raise ChainAtlasError("--out exists and is not a directory", path=str(out))
+            result = run_scenario(file, path=path)
+            written = result.write(out, fmt=fmt)
+        except ChainAtlasError as exc:
+            raise _fail(exc) from None
         typer.echo(result.summary_markdown)
         typer.echo(f"wrote {len(written)} files to {out}")
 
@@ -47,7 +56,10 @@ def register(app: typer.Typer) -> None:
         """Validate a scenario file (structure, then labels against its table) without running."""
         from chainatlas.scenarios import check_scenario
 
-        spec = check_scenario(file, path=path)
+        try:
+            spec = check_scenario(file, path=path)
+        except ChainAtlasError as exc:
+            raise _fail(exc) from None
         kinds = ", ".join(f"{s.id} ({s.kind})" for s in spec.shocks)
         years = ", ".join(map(str, spec.years))
         typer.echo(f"{file}: OK — {spec.source} {years}; {len(spec.shocks)} shock(s): {kinds}")
