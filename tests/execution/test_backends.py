@@ -163,3 +163,60 @@ def test_interrupted_run_resumes_without_recomputing(wiod_dir, local_panel, tmp_
         after = (tmp_path / "wwz_sector" / f"year={year}" / PART_FILE).stat()
         assert (after.st_mtime_ns, after.st_ino) == (before.st_mtime_ns, before.st_ino)
     assert_same_panel(resumed.read("wwz_sector"), local_panel)
+
+
+def test_supply_cut_sweep_in_batches_on_dask_equals_one_local_batch(cluster, wiod_dir, wiod2011):
+    from chainatlas.execution import run_per_year
+    from chainatlas.scenarios.batch import run_supply_cuts
+
+    cuts = [
+        {"id": f"{c}-{s}", "suppliers": c, "supplier_sectors": s, "change": -0.25}
+        for c in ("CHN", "JPN", "KOR", "DEU")
+        for s in ("c1", "c14", "c20")
+    ]
+    batches = [{"cuts": cuts[i : i + 5]} for i in range(0, len(cuts), 5)]
+    out = run_per_year(
+        "chainatlas.scenarios.batch:run_supply_cuts",
+        task="supply_cuts",
+        source="wiod2013",
+        path=wiod_dir,
+        years=[2011],
+        batches=batches,
+        backend="dask",
+        scheduler=cluster.scheduler_address,
+        progress=False,
+    )
+    got = out.read("supply_cuts")
+    expected = run_supply_cuts(wiod2011, cuts)
+    keys = ["scenario", "country", "measure"]
+    got = got.sort_values(keys).reset_index(drop=True)
+    expected = expected.sort_values(keys).reset_index(drop=True)
+    assert len(got) == len(expected) == len(cuts) * 4 * wiod2011.G
+    assert (got[keys].to_numpy() == expected[keys].to_numpy()).all()
+    scale = np.abs(expected["change"]).max()
+    np.testing.assert_allclose(got["change"], expected["change"], rtol=1e-12, atol=1e-12 * scale)
+
+
+def year_summary(model, scale: float) -> pd.DataFrame:
+    frame = pd.DataFrame({"year": [model.year], "total_output": [scale * model.x.sum()]})
+    frame.attrs["notes"] = [f"{model.source} {model.year}"]
+    return frame
+
+
+def test_map_years_returns_results_in_year_order_with_attrs(cluster, wiod_dir, wiod_loader):
+    from chainatlas.execution import map_years
+
+    results = map_years(
+        year_summary,
+        source="wiod2013",
+        path=wiod_dir,
+        years=YEARS,
+        kwargs={"scale": 2.0},
+        backend="dask",
+        scheduler=cluster.scheduler_address,
+        progress=False,
+    )
+    assert [r["year"].item() for r in results] == YEARS
+    assert [r.attrs["notes"] for r in results] == [[f"wiod2013 {y}"] for y in YEARS]
+    for result, year in zip(results, YEARS, strict=True):
+        assert result["total_output"].item() == pytest.approx(2 * wiod_loader(year).x.sum())

@@ -9,6 +9,8 @@ Entry points:
 * :func:`run_units` — any module-level ``fn(unit) -> {dataset: DataFrame}``;
 * :func:`run_per_year` — any ``function(model=..., **kwargs) -> {dataset: DataFrame}`` per
   year (and per batch), e.g. ``chainatlas.indicators:compute_indicator_sets``;
+* :func:`map_years` — per-year results (any picklable value) back in year order, for panels
+  a package assembles itself;
 * :func:`wwz_batched` — WWZ by exporter batches within a memory limit.
 """
 
@@ -24,7 +26,7 @@ from chainatlas.execution.memory import (
     wwz_memory_plan,
     wwz_standard_bytes,
 )
-from chainatlas.execution.runner import RunResult, execute_unit, run_units
+from chainatlas.execution.runner import RunResult, execute_unit, map_years, run_units
 from chainatlas.execution.store import PartitionStore
 from chainatlas.execution.tasks import (
     decompose_task,
@@ -94,6 +96,7 @@ __all__ = [
     "decompose_units",
     "execute_unit",
     "make_backend",
+    "map_years",
     "model_function_task",
     "model_function_units",
     "parse_memory_limit",

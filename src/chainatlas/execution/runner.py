@@ -130,13 +130,7 @@ def run_units(
                 f"Dask: {result.workers} workers, dashboard {engine.dashboard_link}",
                 highlight=False,
             )
-        columns = (
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-        )
-        with Progress(*columns, console=console, transient=True, disable=not progress) as bar:
+        with _progress_bar(console, progress) as bar:
             task = bar.add_task(title, total=len(units), completed=len(skipped))
             calls = [(fn, unit, root) for unit in pending]
             for index, output in engine.run(execute_unit, calls):
@@ -161,6 +155,67 @@ def run_units(
     if store is None:
         result.frames = _concatenate([outputs[i] for i in sorted(outputs)])
     return result
+
+
+def map_years(
+    function: str | Callable[..., Any],
+    *,
+    source: str,
+    path: str | os.PathLike[str] | None,
+    years: Sequence[int],
+    kwargs: Mapping[str, Any] | None = None,
+    backend: str = "local",
+    scheduler: str | None = None,
+    memory_limit: int | str | None = None,
+    progress: bool = True,
+    label: str = "years",
+    console: Console | None = None,
+) -> list[Any]:
+    """``[function(model=<table of year>, **kwargs) for year in years]`` on a backend.
+
+    Each worker loads its own table; only ``kwargs`` go out and the (small, picklable)
+    return values come back, in year order — DataFrame ``attrs`` included. For panels that
+    a package assembles itself (attrs, cross-year metadata); nothing is written, so nothing
+    is resumed: use :func:`run_units` / ``run_per_year`` with ``out_dir`` for that.
+    ``memory_limit`` is passed to ``function`` as ``memory_limit=`` only if given.
+    """
+    from chainatlas.execution.tasks import model_function_units, model_function_value
+
+    limit = parse_memory_limit(memory_limit)
+    extra = dict(kwargs or {})
+    if limit is not None:
+        extra["memory_limit"] = limit
+    units = model_function_units(
+        function, task="map_years", source=source, path=path, years=years, kwargs=extra
+    )
+    console = console or Console(stderr=True)
+    engine = make_backend(backend, scheduler)
+    outputs: dict[int, Any] = {}
+    try:
+        if engine.dashboard_link and progress:
+            console.print(
+                f"Dask: {engine.workers} workers, dashboard {engine.dashboard_link}",
+                highlight=False,
+            )
+        with _progress_bar(console, progress) as bar:
+            task = bar.add_task(label, total=len(units))
+            for index, output in engine.run(model_function_value, [(u,) for u in units]):
+                outputs[index] = output
+                bar.advance(task)
+    finally:
+        engine.close()
+        _clear_model_cache()
+    return [outputs[i] for i in range(len(units))]
+
+
+def _progress_bar(console: Console, progress: bool) -> Progress:
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    return Progress(*columns, console=console, transient=True, disable=not progress)
 
 
 def _register(store: PartitionStore, console: Console) -> None:
@@ -190,4 +245,4 @@ def _concatenate(outputs: list[Mapping[str, pd.DataFrame]]) -> dict[str, pd.Data
     }
 
 
-__all__ = ["RunResult", "execute_unit", "run_units"]
+__all__ = ["RunResult", "execute_unit", "map_years", "run_units"]

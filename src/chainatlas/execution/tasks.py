@@ -106,6 +106,12 @@ def model_function_task(unit: WorkUnit) -> dict[str, pd.DataFrame]:
     return {dataset_name(str(name)): frame for name, frame in output.items()}
 
 
+def model_function_value(unit: WorkUnit) -> Any:
+    """``function(model=<this unit's table>, **kwargs)``, whatever it returns."""
+    function = resolve_function(unit.params["function"])
+    return function(model=unit_model(unit), **unit.params.get("kwargs", {}))
+
+
 def model_function_units(
     function: str | Callable[..., Any],
     *,
@@ -139,6 +145,7 @@ __all__ = [
     "load_model",
     "model_function_task",
     "model_function_units",
+    "model_function_value",
     "resolve_function",
     "unit_model",
 ]
