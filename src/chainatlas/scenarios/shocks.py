@@ -255,8 +255,10 @@ def apply_supply_cut(model: MRIOModel, p: dict) -> Outcome:
         outcome = ghosh_outcome(model, G_new, np.array(model.va))
         outcome.notes.append(
             "supply cut propagated forward (Ghosh): users receive fewer inputs and pass the "
-            "shortfall on along their own sales shares; the cut supplier's unsold output stays "
-            "in its final sales"
+            "shortfall on along their own sales shares; the supplier's output is set by its "
+            "own inputs, so what it no longer sells as intermediates goes to its final sales "
+            "(spread over its final-demand destinations in base proportions — part of it shows "
+            "up as final-goods exports)"
         )
         return outcome
     A_new = np.array(model.A, copy=True)
