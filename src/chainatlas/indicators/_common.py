@@ -115,6 +115,13 @@ class Workspace:
         return self.model.y - self.y_domestic
 
     @cached_property
+    def x_traced(self) -> np.ndarray:
+        """BYu: output traced to final demand. Equals x when x = Z1 + Y1 and every sector
+        with inputs has output; on rounded tables inputs bought by zero-output sectors are
+        dropped by A = Z x̂⁻¹, and using BYu (not x) keeps the WWYZ splits exact."""
+        return self.model.B @ self.model.y
+
+    @cached_property
     def vL(self) -> np.ndarray:
         return apply_local_inverse_left(self.model, self.model.v)
 
@@ -136,7 +143,8 @@ class Workspace:
 
     @cached_property
     def AF_x(self) -> np.ndarray:
-        return self.foreign_apply(self.model.x)
+        """A^F BYu."""
+        return self.foreign_apply(self.x_traced)
 
     @cached_property
     def vLAF(self) -> np.ndarray:
@@ -164,12 +172,14 @@ class Workspace:
         """WWYZ bilateral form (§5): s's VA flowing into r by type, (GN exporter rows, G).
 
         traditional: v_s L_ss Y_sr; simple: v_s L_ss A_sr L_rr Y_rr;
-        complex: v_s L_ss A_sr (x_r − L_rr Y_rr). Own-country column = 0.
+        complex: v_s L_ss A_sr (x_r − L_rr Y_rr) with x = BYu. Own-country column = 0.
         """
         m = self.model
         A_by_partner = m.A.reshape(m.GN, m.G, m.N)
         simple_inner = np.einsum("irn,rn->ir", A_by_partner, self.L_yd.reshape(m.G, m.N))
-        complex_inner = np.einsum("irn,rn->ir", A_by_partner, (m.x - self.L_yd).reshape(m.G, m.N))
+        complex_inner = np.einsum(
+            "irn,rn->ir", A_by_partner, (self.x_traced - self.L_yd).reshape(m.G, m.N)
+        )
         own = (np.arange(m.GN), m.country_of_row)
         flows = {}
         for name, inner in (

@@ -40,7 +40,8 @@ BACKWARD_PIECES = ("xv_b_domestic", "xv_b_traditional", "xv_b_gvc_d", "xv_b_gvc_
 def length_parts(model: MRIOModel) -> dict[str, np.ndarray]:
     """Row sums (forward) and column sums (backward) of Xv's five pieces, of Xv and of V_GVC."""
     ws = workspace(model)
-    v, x, y, B = model.v, model.x, model.y, model.B
+    v, y, B = model.v, model.y, model.B
+    x = ws.x_traced  # BYu (= x up to rounding artefacts of the table)
     L = lambda vec: apply_local_inverse(model, vec)  # noqa: E731
     Lt = lambda row: apply_local_inverse_left(model, row)  # noqa: E731
     AF_x = ws.AF_x
@@ -67,7 +68,7 @@ def length_parts(model: MRIOModel) -> dict[str, np.ndarray]:
         "xv_b_total": (ones @ B) * y,
         "y_gvc_b": vLAF_B * y,
     }
-    return {"va": model.va, "y": y, "x": x, **fwd, **bwd}
+    return {"va": v * x, "y": y, "x": x, **fwd, **bwd}
 
 
 def _sum_ratio(names: Sequence[str], den: str):

@@ -50,13 +50,13 @@ def production_parts(model: MRIOModel) -> dict[str, np.ndarray]:
     """Row sums (forward, by VA origin) and column sums (backward, by final producer) of the
     four WWYZ production blocks V̂LŶ^D, V̂LŶ^F, V̂LA^F LŶ^D, V̂LA^F(BŶ − LŶ^D), each (GN,)."""
     ws = workspace(model)
-    v, x, y = model.v, model.x, model.y
+    v, y = model.v, model.y
     L_AF_L_yd = apply_local_inverse(model, ws.foreign_apply(ws.L_yd))
-    L_AF_rest = apply_local_inverse(model, ws.foreign_apply(x - ws.L_yd))  # BY u = x
+    L_AF_rest = apply_local_inverse(model, ws.foreign_apply(ws.x_traced - ws.L_yd))
     vLAF_L = apply_local_inverse_left(model, ws.vLAF)
     vLAF_B = ws.vLAF @ model.B
     return {
-        "va": model.va,
+        "va": v * ws.x_traced,  # row sums of V̂BŶ (= va up to rounding artefacts)
         "va_domestic": v * ws.L_yd,
         "va_traditional": v * ws.L_yf,
         "va_gvc_simple": v * L_AF_L_yd,
