@@ -1,0 +1,201 @@
+"""CLI: chainatlas trade load / info / convert, vulnerability, interdependence."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+from typer.testing import CliRunner
+
+from chainatlas.interfaces.cli.main import app
+
+runner = CliRunner()
+
+
+def run_cli(args: list[str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "chainatlas.interfaces.cli.main", *args],
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_load_then_vulnerability(tmp_path, baci_file, lithium_file, concordances_dir):
+    db = tmp_path / "trade.duckdb"
+    result = runner.invoke(
+        app,
+        [
+            "trade",
+            "load",
+            "--source",
+            "baci",
+            "--path",
+            str(baci_file.parent),
+            "--db",
+            str(db),
+            "--concordances",
+            str(concordances_dir),
+            "--map-country",
+            "380=ITA",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "loaded 71,192 flows" in result.output
+    result = runner.invoke(
+        app,
+        [
+            "trade",
+            "load",
+            "--source",
+            "atlas",
+            "--path",
+            str(lithium_file),
+            "--db",
+            str(db),
+            "--concordances",
+            str(concordances_dir),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["trade", "info", "--db", str(db)])
+    assert result.exit_code == 0 and "2021" in result.output and "2015" in result.output
+
+    out = tmp_path / "out"
+    result = runner.invoke(
+        app,
+        [
+            "vulnerability",
+            "--db",
+            str(db),
+            "--importer",
+            "USA",
+            "--years",
+            "2021",
+            "--out",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    products = pd.read_parquet(out / "products.parquet")
+    classes = pd.read_csv(out / "classes.csv")
+    chapters = pd.read_csv(out / "hs2_ranking.csv", dtype={"hs2": str})
+    assert classes["n_products"].sum() == len(products)
+    assert set(chapters["hs2"]) == set(products["hs2"])
+    params = json.loads((out / "parameters.json").read_text())
+    assert params["importer"] == "USA" and params["centrality"] == "freeman"
+    assert (out / "top3_counts.csv").exists() and (out / "thresholds.csv").exists()
+
+    result = runner.invoke(
+        app,
+        [
+            "vulnerability",
+            "--db",
+            str(db),
+            "--importer",
+            "CHN",
+            "--years",
+            "2017-2018",
+            "--out",
+            str(tmp_path / "li"),
+            "--universe",
+            "all",
+            "--format",
+            "csv",
+            "--centrality",
+            "pagerank",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    li = pd.read_csv(tmp_path / "li" / "products.csv", dtype={"hs6": str})
+    assert li["year"].tolist() == [2017, 2018] and set(li["hs6"]) == {"283691"}
+
+
+def test_load_errors_exit_2_and_keep_existing_outputs(tmp_path, baci_file, concordances_dir):
+    db = tmp_path / "trade.duckdb"
+    result = run_cli(
+        [
+            "trade",
+            "load",
+            "--path",
+            str(baci_file.parent),
+            "--db",
+            str(db),
+            "--concordances",
+            str(concordances_dir),
+        ]
+    )
+    assert result.returncode == 2
+    assert "unknown code" in result.stderr and "380" in result.stderr
+    assert "Traceback" not in result.stderr
+    bad = tmp_path / "BACI_HS17_Y2020_V202301.csv"
+    bad.write_text("t,i,j,k,v\n2020,1,2,010121,1.0\n")
+    result = run_cli(
+        [
+            "trade",
+            "load",
+            "--path",
+            str(bad),
+            "--db",
+            str(db),
+            "--concordances",
+            str(concordances_dir),
+            "--country-codes",
+            str(baci_file.parent / "country_codes_V202201.csv"),
+        ]
+    )
+    assert result.returncode == 2 and "missing ['q']" in result.stderr
+    assert "line 1" in result.stderr
+
+
+def test_vulnerability_unknown_year_leaves_out_dir_alone(tmp_path, make_store):
+    store = make_store([(2020, 1, 2, "10129", 10, "NA")], {1: "AAA", 2: "USA"})
+    store.close()  # DuckDB allows one writer process: release the file for the CLI
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "classes.csv").write_text("keep me\n")
+    result = run_cli(
+        [
+            "vulnerability",
+            "--db",
+            str(store.path),
+            "--importer",
+            "USA",
+            "--years",
+            "2019",
+            "--out",
+            str(out),
+        ]
+    )
+    assert result.returncode == 2 and "unknown year(s) 2019" in result.stderr
+    assert (out / "classes.csv").read_text() == "keep me\n"
+
+
+def test_interdependence_command(tmp_path):
+    frame = pd.DataFrame(
+        {
+            "year": [2016, 2017],
+            "trade_ab": [1.0, 2.0],
+            "gdp_a": [10.0, 10.0],
+            "gdp_b": [20.0, 20.0],
+            "fdi_b_in_a": [1.0, 2.0],
+            "fdi_in_a": [10.0, 10.0],
+            "tariff_a_on_b": [5.0, 3.0],
+            "tariff_b_on_a": [4.0, 2.0],
+            "iit_1": [0.2, 0.4],
+            "iit_2": [0.5, 0.3],
+        }
+    )
+    path = tmp_path / "series.csv"
+    frame.to_csv(path, index=False)
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["interdependence", "--input", str(path), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out / "interdependence.csv")
+    # 2016: every dimension at its minimum except liberalisation (tariffs fell) and IIT2
+    assert table["D"].tolist() == [0.2 * 0.0 + 0.1 * 0.5, 0.4 + 0.3 + 0.2 + 0.1 * 0.5]
+    result = run_cli(
+        ["interdependence", "--input", str(path), "--out", str(out), "--weights", "0.5,0.5,0.5,0.5"]
+    )
+    assert result.returncode == 2 and "sum to 1" in result.stderr
