@@ -44,6 +44,7 @@
     document.querySelectorAll("[data-set-lang]").forEach(function (b) {
       b.classList.toggle("active", b.getAttribute("data-set-lang") === state.lang);
     });
+    if (state.catalog) $("directory").textContent = t("atlas.readonly").replace("{dir}", state.catalog.directory);
     if (state.table) { relabel(); if (state.last) draw(state.last); }
   }
   function relabel() {
@@ -180,7 +181,6 @@
   Promise.all([fetch("/api/catalog").then(function (r) { return r.json(); }),
                fetch("/api/names").then(function (r) { return r.json(); })]).then(function (got) {
     state.catalog = got[0]; state.names = got[1];
-    $("directory").textContent = t("atlas.readonly").replace("{dir}", state.catalog.directory);
     state.catalog.tables.forEach(function (x) { $("table").appendChild(option(x.name, x.name + " (" + x.rows + ")")); });
     applyLanguage();
     if (state.catalog.tables.length) { chooseTable(state.catalog.tables[0].name); run(); }
