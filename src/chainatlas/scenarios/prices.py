@@ -82,7 +82,7 @@ def tariff_prices(model: MRIOModel, entries: list[dict]) -> PriceOutcome:
 
 def final_goods_price_index(model: MRIOModel, outcome: PriceOutcome) -> dict[str, np.ndarray]:
     """Per country of final use (G,): all final goods, imported final goods; NaN if no base."""
-    G, F, N = model.G, model.F, model.N
+    G, F = model.G, model.F
     priced = outcome.cost_index[:, None] * (1.0 + outcome.final_tariff) * model.Y_full
     value_new = priced.reshape(model.GN, G, F).sum(axis=2)  # (GN, G)
     value_base = model.Y
@@ -96,5 +96,4 @@ def final_goods_price_index(model: MRIOModel, outcome: PriceOutcome) -> dict[str
         den = np.where(mask, value_base, 0.0).sum(axis=0)
         with np.errstate(divide="ignore", invalid="ignore"):
             out[name] = np.where(den != 0, num / np.where(den != 0, den, 1.0), np.nan)
-    del N
     return out
