@@ -249,3 +249,18 @@ def test_results_tables_identities(wiod2011):
     ranks = frame[frame["measure"] == "exports"]
     assert ranks.loc[ranks["country"] == "ROW", "rank_abs_change"].isna().all()
     assert ranks["rank_abs_change"].min() == 1
+
+
+def test_shock_beyond_the_linear_model_is_flagged(small):
+    # Scaling every input coefficient of the small table 6-fold makes column sums of A exceed
+    # 1: the Leontief system has no non-negative solution, and the result must say so.
+    assert small.A.sum(axis=0).min() * 6 > 1
+    raw = {"table": {"source": "test", "year": 2011},
+           "shocks": [{"kind": "supply_cut", "suppliers": "ALL", "users": "ALL", "change": 5.0,
+                       "flows": "intermediate"}]}  # fmt: skip
+    (shock,) = resolve_shocks(parse_scenario(raw), small)
+    outcome = QUANTITY_SHOCKS["supply_cut"](small, dict(shock.params))
+    assert (outcome.x_new < 0).any()
+    assert any(n.startswith("WARNING") and "negative output" in n for n in outcome.notes)
+    calm = QUANTITY_SHOCKS["supply_cut"](small, {**shock.params, "factor": 0.5})
+    assert not any(n.startswith("WARNING") for n in calm.notes)

@@ -64,6 +64,23 @@ class Outcome:
 
 
 # ---------------------------------------------------------------------- propagation
+def _negative_output_notes(model: MRIOModel, x_new: np.ndarray) -> list[str]:
+    """Flag country-sectors pushed below zero output (a shock beyond the linear model)."""
+    scale = np.maximum(np.abs(model.x), 1.0)
+    negative = np.flatnonzero((x_new < -1e-9 * scale) & (model.x >= 0))
+    if not negative.size:
+        return []
+    shown = ", ".join(
+        f"{model.countries[i // model.N]}.{model.sectors[i % model.N]} ({x_new[i]:.6g})"
+        for i in negative[:5]
+    )
+    return [
+        f"WARNING: {negative.size} country-sector(s) have negative output in the counterfactual "
+        f"({shown}{', …' if negative.size > 5 else ''}): the shock is too large for the linear "
+        "model; read the results with care"
+    ]
+
+
 def _local_solve(M_new: np.ndarray, impulse: np.ndarray, G: int, N: int) -> np.ndarray:
     """Block-diagonal solve (I − M_ss) z_s = f_s for every country s at once."""
     blocks = M_new.reshape(G, N, G, N)
@@ -94,7 +111,7 @@ def leontief_outcome(model: MRIOModel, A_new: np.ndarray, Y_full_new: np.ndarray
         va_impulse=v * impulse,
         va_local=v * local,
         lu_new=lu_new,
-        notes=[LEONTIEF_NOTE],
+        notes=[LEONTIEF_NOTE, *_negative_output_notes(model, x_new)],
     )
 
 
@@ -117,7 +134,7 @@ def ghosh_outcome(model: MRIOModel, G_new: np.ndarray, va_new: np.ndarray) -> Ou
     Z_new = x_new[:, None] * G_new
     final_new = x_new - Z_new.sum(axis=1)
     Y_full_new, unassigned = _spread_final_change(model, final_new - model.Y_full.sum(axis=1))
-    notes = [GHOSH_NOTE]
+    notes = [GHOSH_NOTE, *_negative_output_notes(model, x_new)]
     if unassigned:
         notes.append(
             f"{unassigned} row(s) had no base final demand to split their residual final sales "
