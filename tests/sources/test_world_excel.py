@@ -343,7 +343,31 @@ def test_xlsb_reader_places_cells_by_row_and_column(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "pyxlsb", stub)
     path = tmp_path / "WIOT2014_Nov16_ROW.xlsb"
     path.write_bytes(b"stand-in")
-    model = chainatlas.load("wiod2016", tmp_path, 2014)
+    model = chainatlas.sources.load("wiod2016", tmp_path, 2014, engine="pyxlsb")
     assert model.countries == iso and model.year == 2014
     np.testing.assert_array_equal(model.Z, table.Z)
     np.testing.assert_array_equal(model.Y_full, table.Y)
+
+
+@pytest.mark.parametrize("style", list(CASES))
+def test_engines_agree(tmp_path, style):
+    """calamine (default) and openpyxl read the same workbook to the same model; both name
+    bad cells and reject truncated files the same way."""
+    source, path, table = _write(tmp_path, style)
+    fast = chainatlas.sources.load(source, path, None, engine="calamine")
+    slow = chainatlas.sources.load(source, path, None, engine="openpyxl")
+    for model in (fast, slow):
+        np.testing.assert_array_equal(model.Z, table.Z)
+        np.testing.assert_array_equal(model.Y_full, table.Y)
+        assert model.sector_names == tuple(table.sector_names)
+    np.testing.assert_array_equal(fast.published_va, slow.published_va)
+    r, c = FIRST_ROW[style] + 1, FIRST_COL + 2
+    _write(tmp_path, style, mutate=lambda rows: _cell(rows, r, c, None))
+    for engine in ("calamine", "openpyxl"):
+        with pytest.raises(ChainAtlasError, match=rf"!G{r + 1}: .*cell is empty"):
+            chainatlas.sources.load(source, path, None, engine=engine)
+    data = path.read_bytes()
+    path.write_bytes(data[:-200])
+    for engine in ("calamine", "openpyxl"):
+        with pytest.raises(ChainAtlasError, match="cannot read workbook"):
+            chainatlas.sources.load(source, path, None, engine=engine)

@@ -124,10 +124,11 @@ def load_adb(
     rebalance: bool | None = None,
     sheet: str | None = None,
     blank_as_zero: bool = False,
+    engine: str | None = None,
 ) -> MRIOModel:
     """Load one ADB MRIO workbook; ``economies`` (62/72) picks between versions of a year."""
     file, file_year = find_adb_file(Path(path), year, economies)
-    grid, sheet_name = read_sheet(file, sheet, prefer=_prefer_data_sheet)
+    grid, sheet_name = read_sheet(file, sheet, prefer=_prefer_data_sheet, engine=engine)
     return parse_world_table(
         grid,
         ADB_LAYOUT,

@@ -131,20 +131,40 @@ def _grid_from_rows(rows: list[Sequence[object]]) -> np.ndarray:
     return grid
 
 
+ENGINES = ("calamine", "openpyxl", "pyxlsb")
+
+
 def read_sheet(
-    file: Path, sheet: str | None = None, *, prefer: Callable[[list[str]], str | None] | None = None
+    file: Path,
+    sheet: str | None = None,
+    *,
+    prefer: Callable[[list[str]], str | None] | None = None,
+    engine: str | None = None,
 ) -> tuple[np.ndarray, str]:
-    """Read one worksheet of an .xlsx or .xlsb workbook as a 0-based object grid.
+    """Read one worksheet of an .xlsx or .xlsb workbook as a 0-based object grid (A1 = [0, 0]).
 
     ``sheet`` names the sheet; otherwise ``prefer(sheet_names)`` picks one, else the first.
-    A corrupt or truncated workbook is a ValidationError naming the file.
+    ``engine``: "calamine" (fast, Rust; the default when python-calamine is installed),
+    "openpyxl" (.xlsx) or "pyxlsb" (.xlsb). Empty cells are None. A corrupt or truncated
+    workbook is a ValidationError naming the file.
     """
     suffix = file.suffix.lower()
+    if suffix not in (".xlsx", ".xlsm", ".xlsb"):
+        raise ValidationError(
+            f"unsupported file type {suffix!r}; expected .xlsx or .xlsb", path=str(file)
+        )
+    if engine is None:
+        try:
+            import python_calamine  # noqa: F401
+
+            engine = "calamine"
+        except ImportError:
+            engine = "pyxlsb" if suffix == ".xlsb" else "openpyxl"
+    if engine not in ENGINES:
+        raise ValidationError(f"unknown Excel engine {engine!r}; use one of {', '.join(ENGINES)}")
+    reader = {"calamine": _read_calamine, "openpyxl": _read_xlsx, "pyxlsb": _read_xlsb}[engine]
     try:
-        if suffix == ".xlsb":
-            return _read_xlsb(file, sheet, prefer)
-        if suffix in (".xlsx", ".xlsm"):
-            return _read_xlsx(file, sheet, prefer)
+        return reader(file, sheet, prefer)
     except ValidationError:
         raise
     except (zipfile.BadZipFile, OSError, KeyError, ValueError, EOFError, IndexError) as exc:
@@ -154,11 +174,22 @@ def read_sheet(
         ) from exc
     except Exception as exc:  # the Excel readers raise many types on damaged files
         raise ValidationError(
-            f"cannot read workbook ({exc.__class__.__name__}: {exc})", path=str(file)
+            f"cannot read workbook (corrupt or truncated? {exc.__class__.__name__}: {exc})",
+            path=str(file),
         ) from exc
-    raise ValidationError(
-        f"unsupported file type {suffix!r}; expected .xlsx or .xlsb", path=str(file)
-    )
+
+
+def _read_calamine(file: Path, sheet, prefer) -> tuple[np.ndarray, str]:
+    from python_calamine import CalamineWorkbook
+
+    workbook = CalamineWorkbook.from_path(str(file))
+    name = _pick_sheet(list(workbook.sheet_names), sheet, prefer, file)
+    # skip_empty_area=False keeps leading empty rows/columns, so [0, 0] is cell A1.
+    rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    grid = _grid_from_rows(rows)
+    empty = np.frompyfunc(lambda v: isinstance(v, str) and v == "", 1, 1)(grid).astype(bool)
+    grid[empty] = None
+    return grid, name
 
 
 def _pick_sheet(
@@ -594,12 +625,13 @@ def load_wiod2013_excel(
     rebalance: bool | None = None,
     sheet: str | None = None,
     blank_as_zero: bool = False,
+    engine: str | None = None,
 ) -> MRIOModel:
     """Load one year of the WIOD 2013 release from the published Excel workbook."""
     file, file_year = find_year_file(
         Path(path), year, WIOD2013_FILE, _wiod2013_year, "WIOT{YY}_ROW_*.xlsx"
     )
-    grid, sheet_name = read_sheet(file, sheet, prefer=_prefer_data_sheet)
+    grid, sheet_name = read_sheet(file, sheet, prefer=_prefer_data_sheet, engine=engine)
     return parse_world_table(
         grid,
         WIOD2013_LAYOUT,
@@ -646,6 +678,7 @@ def load_wiod2016(
     rebalance: bool | None = None,
     sheet: str | None = None,
     blank_as_zero: bool = False,
+    engine: str | None = None,
 ) -> MRIOModel:
     """Load one year of the WIOD 2016 release (``.xlsb`` as published, or ``.xlsx``)."""
     file, file_year = find_year_file(
@@ -658,7 +691,7 @@ def load_wiod2016(
             return str(file_year)
         return _prefer_data_sheet(names)
 
-    grid, sheet_name = read_sheet(file, wanted_sheet, prefer=prefer)
+    grid, sheet_name = read_sheet(file, wanted_sheet, prefer=prefer, engine=engine)
     return parse_world_table(
         grid,
         WIOD2016_LAYOUT,
