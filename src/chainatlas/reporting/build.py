@@ -200,8 +200,11 @@ def assemble_sections(
         _section("dependence", [charts["dependence"]]),
     ]
     for key, extra_charts in (extra or {}).items():
-        if extra_charts:
-            sections.append(_section(key, extra_charts))
+        if not extra_charts:
+            continue
+        text = ctx.extras.get(f"{key}_summary")
+        paragraphs = {lang: [text[lang]] for lang in names.LANGUAGES} if text else {}
+        sections.append(_section(key, extra_charts, paragraphs=paragraphs))
     return sections
 
 

@@ -3,8 +3,9 @@
 All names live in data files under ``chainatlas/data`` (never in code):
 ``names_countries.csv`` (iso3, name_en, name_zh, region), ``sectors_wiod2013.csv`` (English
 WIOD 2013 sector names) with ``names_sectors_wiod2013_zh.csv`` (Chinese),
-``names_indicators.csv`` (indicator, name_en, name_zh) and ``report_strings.csv`` (key, en, zh)
-for every sentence, title, axis label and note of the reports and the web atlas.
+``names_indicators.csv`` (indicator, name_en, name_zh), ``names_hs2.csv`` (HS chapters) and
+``report_strings.csv`` (key, en, zh) for every sentence, title, axis label and note of the
+reports and the web atlas.
 An unknown code falls back to the code itself, so a table with new economies still renders.
 """
 
@@ -45,6 +46,11 @@ def _indicators() -> pd.DataFrame:
 
 
 @lru_cache(maxsize=1)
+def _hs2() -> pd.DataFrame:
+    return read_csv("names_hs2.csv", dtype=str, keep_default_na=False).set_index("hs2")
+
+
+@lru_cache(maxsize=1)
 def _strings() -> pd.DataFrame:
     return read_csv("report_strings.csv", dtype=str, keep_default_na=False).set_index("key")
 
@@ -70,6 +76,15 @@ def sector(code: str, lang: str, short: bool = False) -> str:
     if short and len(name) > 34:
         name = name[:32].rstrip(" ,;") + "…"
     return name
+
+
+def hs2(code: str, lang: str) -> str:
+    """'85 Electrical machinery and equipment' (the code alone when unknown)."""
+    key = str(code).zfill(2)
+    table = _hs2()
+    if key in table.index:
+        return f"{key} {table.at[key, f'name_{lang}']}"
+    return key
 
 
 def indicator(code: str, lang: str) -> str:
