@@ -118,3 +118,12 @@ def test_python_api_several_years(wiod_dir):
     # A fall in US final demand for US goods lowers US output most, in both years
     usa = country[(country["country"] == "USA") & (country["measure"] == "gross_output")]
     assert (usa["change"] < 0).all() and (usa["rank_abs_change"] == 1).all()
+
+
+def test_results_directory_is_servable_by_the_web_catalog(wiod_dir, tmp_path):
+    catalog_module = pytest.importorskip("chainatlas.interfaces.web.catalog")
+    out = tmp_path / "tariff"
+    file = EXAMPLES / "us_tariff_lists_china.toml"
+    assert invoke("run", str(file), "--out", str(out), "--path", str(wiod_dir)).exit_code == 0
+    catalog = catalog_module.ResultsCatalog(out)
+    assert {"prices_country", "prices_country_sector"} <= set(catalog.tables)

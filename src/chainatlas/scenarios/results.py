@@ -143,6 +143,9 @@ def quantity_tables(
     country["pct_change"] = _pct(country["change"].to_numpy(), country["base"].to_numpy())
     country["indirect"] = country["change"] - country["direct"]
     country = add_shares_and_ranks(country)
+    # `value` repeats the headline number for tools that read one value column (web viewer)
+    cs["value"] = cs["change"]
+    country["value"] = country["change"]
     return _label(cs, labels), _label(country, labels)
 
 
@@ -194,6 +197,7 @@ def group_table(country: pd.DataFrame, groups: list[tuple[str, list[str], str]])
         return pd.DataFrame()
     table = pd.concat(rows, ignore_index=True)
     table["pct_change"] = _pct(table["change"].to_numpy(), table["base"].to_numpy())
+    table["value"] = table["change"]
     return table
 
 
@@ -214,6 +218,7 @@ def price_tables(
             "gross_output": model.x,
         }
     )
+    cs["value"] = cs["cost_change_pct"]
     x_by_country = model.x.reshape(model.G, model.N)
     with np.errstate(divide="ignore", invalid="ignore"):
         output_index = (p.reshape(model.G, model.N) * x_by_country).sum(axis=1) / x_by_country.sum(
@@ -234,6 +239,8 @@ def price_tables(
             "tariff_on_final_goods": final_cost,
         }
     )
+    country["output_cost_change_pct"] = 100.0 * (country["output_cost_index"] - 1.0)
+    country["value"] = country["output_cost_change_pct"]
     country["rank_output_cost"] = np.nan
     ranked = country["country"] != "ROW"
     country.loc[ranked, "rank_output_cost"] = (

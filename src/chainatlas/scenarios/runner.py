@@ -229,6 +229,7 @@ def _references(shock, country: pd.DataFrame, model: MRIOModel, labels: dict) ->
                 "ratio": ours_abs / abs(ref.value) if ref.value else np.nan,
                 "source": ref.source,
                 "note": ref.note,
+                "value": ours,
             }
         )
     return pd.DataFrame(rows)
