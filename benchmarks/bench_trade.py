@@ -44,8 +44,9 @@ def _country_codes(path: Path) -> list[str]:
     letters = ("".join(t) for t in itertools.product("ABDEFGHJKLMNPQRSTVWXYZ", repeat=3))
     codes = ["CHN", "USA", "DEU", "JPN", "KOR"]
     codes += [c for c in itertools.islice(letters, 400) if c not in codes][: N_COUNTRIES - 5]
-    lines = ["country_code,country_name_abbreviation,country_name_full,iso_2digit_alpha,"
-             "iso_3digit_alpha"]
+    lines = [
+        "country_code,country_name_abbreviation,country_name_full,iso_2digit_alpha,iso_3digit_alpha"
+    ]
     lines += [f"{i + 1},{c},{c},{c[:2]},{c}" for i, c in enumerate(codes)]
     path.write_bytes(("\n".join(lines) + "\n").encode("latin-1"))
     return codes
@@ -56,9 +57,11 @@ def generate_year(folder: Path, year: int, products: list[str], rows: int) -> Pa
     target = folder / f"BACI_HS17_Y{year}_V202301.csv"
     con = duckdb.connect()
     con.execute("SET preserve_insertion_order = false")
-    con.execute("CREATE TABLE prod AS SELECT * FROM (SELECT unnest(?) AS k) "
-                "POSITIONAL JOIN (SELECT range AS pid FROM range(?))",
-                [products, len(products)])
+    con.execute(
+        "CREATE TABLE prod AS SELECT * FROM (SELECT unnest(?) AS k) "
+        "POSITIONAL JOIN (SELECT range AS pid FROM range(?))",
+        [products, len(products)],
+    )
     n_pairs = N_COUNTRIES * (N_COUNTRIES - 1)
     per_product = max(1, rows // len(products))
     con.execute(f"SELECT setseed({(year % 100) / 100})")
@@ -103,29 +106,53 @@ def main() -> list[dict]:
         label = f"{ROWS / 1e6:.1f}M rows"
 
         store = TradeStore(tmp_path / "trade.duckdb")
-        seconds, peak = measure(lambda: store.load("baci", first, concordances=conc,
-                                                   country_codes=src / "country_codes_V202301.csv"))
-        rows_out.append({"name": f"trade load 1 year ({label}, {size_mb:,.0f} MB csv)",
-                         "seconds": seconds, "peak_mb": peak, "target_seconds": 60,
-                         "generate_seconds": generated})
+        seconds, peak = measure(
+            lambda: store.load(
+                "baci", first, concordances=conc, country_codes=src / "country_codes_V202301.csv"
+            )
+        )
+        rows_out.append(
+            {
+                "name": f"trade load 1 year ({label}, {size_mb:,.0f} MB csv)",
+                "seconds": seconds,
+                "peak_mb": peak,
+                "target_seconds": 60,
+                "generate_seconds": generated,
+            }
+        )
         first.unlink()
         second = generate_year(src, 2018, products, ROWS)
-        store.load("baci", second, concordances=conc,
-                   country_codes=src / "country_codes_V202301.csv")
+        store.load(
+            "baci", second, concordances=conc, country_codes=src / "country_codes_V202301.csv"
+        )
         second.unlink()
 
         holder: dict = {}
-        seconds, peak = measure(lambda: holder.setdefault(
-            "screen", vulnerability_screen(store, "CHN", [2017, 2018])))
+        seconds, peak = measure(
+            lambda: holder.setdefault("screen", vulnerability_screen(store, "CHN", [2017, 2018]))
+        )
         screen = holder["screen"]
-        rows_out.append({"name": f"vulnerability screen CHN 2017-18 ({label}/yr)",
-                         "seconds": seconds, "peak_mb": peak, "target_seconds": 30,
-                         "products_screened": int(len(screen.products))})
-        seconds, peak = measure(lambda: holder.setdefault(
-            "topk", topk_counts(store, [2017, 2018], k=3)))
-        rows_out.append({"name": f"top-3 counts all exporters 2017-18 ({label}/yr)",
-                         "seconds": seconds, "peak_mb": peak, "target_seconds": 30,
-                         "exporters": int(len(holder["topk"]))})
+        rows_out.append(
+            {
+                "name": f"vulnerability screen CHN 2017-18 ({label}/yr)",
+                "seconds": seconds,
+                "peak_mb": peak,
+                "target_seconds": 30,
+                "products_screened": len(screen.products),
+            }
+        )
+        seconds, peak = measure(
+            lambda: holder.setdefault("topk", topk_counts(store, [2017, 2018], k=3))
+        )
+        rows_out.append(
+            {
+                "name": f"top-3 counts all exporters 2017-18 ({label}/yr)",
+                "seconds": seconds,
+                "peak_mb": peak,
+                "target_seconds": 30,
+                "exporters": len(holder["topk"]),
+            }
+        )
         store.close()
     return rows_out
 

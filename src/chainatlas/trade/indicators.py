@@ -90,6 +90,8 @@ def _members(
 
 def _in_list(codes: Sequence[str]) -> str:
     clean = [c.replace("'", "''") for c in codes]
+    if not clean:
+        return "(NULL)"  # matches nothing (an empty IN list is a SQL error)
     return "(" + ", ".join(f"'{c}'" for c in clean) + ")"
 
 
