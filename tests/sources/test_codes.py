@@ -32,7 +32,7 @@ def test_every_economy_of_an_adb_table_is_known(wiod_dir):
     file = wiod_dir.parent / (
         "adb_mrio_derived/ballavbabu_adbmrio/ADB_MRIO_2023_Aggregated_4x3_with_CO2.xlsx"
     )
-    mapping = pd.read_excel(file, sheet_name="Index_Mapping", header=1)
+    mapping = pd.read_excel(file, sheet_name="Index_Mapping", header=1, engine="calamine")
     codes = mapping.drop_duplicates("Original_Country_ID")["Original_Country"].tolist()
     assert len(codes) == 63 and len(mapping) == 63 * 35
     assert all(code in ADB_TO_ISO3 for code in codes)

@@ -199,9 +199,13 @@ def test_adb_aggregated_table_through_generic_path(wiod_dir):
         "adb_mrio_derived/ballavbabu_adbmrio/ADB_MRIO_2023_Aggregated_4x3_with_CO2.xlsx"
     )
     assert file.exists(), file
-    z = pd.read_excel(file, sheet_name="Intermediate_Demand_Z", header=1, index_col=1).iloc[:, 1:]
-    y = pd.read_excel(file, sheet_name="Final_Demand_Y", header=1, index_col=1).iloc[:, 1:]
-    va = pd.read_excel(file, sheet_name="VA_and_CO2", header=1, index_col=0)
+    z = pd.read_excel(
+        file, sheet_name="Intermediate_Demand_Z", header=1, index_col=1, engine="calamine"
+    ).iloc[:, 1:]
+    y = pd.read_excel(
+        file, sheet_name="Final_Demand_Y", header=1, index_col=1, engine="calamine"
+    ).iloc[:, 1:]
+    va = pd.read_excel(file, sheet_name="VA_and_CO2", header=1, index_col=0, engine="calamine")
     records = []
     for row in z.index:
         rc, rs = row.split("_", 1)
@@ -228,3 +232,25 @@ def test_adb_aggregated_table_through_generic_path(wiod_dir):
     assert gap["rel_gap"].abs().max() < 1e-12
     np.testing.assert_allclose(model.va, model.published_va, rtol=1e-9)
     assert not any("published VA" in n for n in model.validation.notes)
+
+
+def test_long_csv_keeps_numeric_looking_codes_as_text(tmp_path):
+    """Sector codes like 01 and 10 stay text (not 1.0 / 10.0), also next to blank VA rows."""
+    lines = [
+        "block,row_country,row_sector,col_country,col_code,value",
+        "Z,AAA,01,AAA,01,1.5",
+        "Z,AAA,01,AAA,10,2",
+        "Z,AAA,10,AAA,01,3",
+        "Y,AAA,01,AAA,5,10",
+        "Y,AAA,10,AAA,5,20",
+        "VA,,,AAA,01,11.5",
+        "VA,,,AAA,10,18",
+    ]
+    (tmp_path / "t.csv").write_text("\n".join(lines) + "\n")
+    model = chainatlas.load("generic", tmp_path / "t.csv")
+    assert model.sectors == ("01", "10") and model.fd_categories == ("5",)
+    np.testing.assert_array_equal(model.Z, [[1.5, 2.0], [3.0, 0.0]])
+    np.testing.assert_array_equal(model.x, [13.5, 23.0])
+    np.testing.assert_array_equal(model.published_va, [11.5, 18.0])
+    np.testing.assert_array_equal(model.va, [9.0, 21.0])  # x - column sums of Z
+    assert any("published VA" in n and "AAA.01" in n for n in model.validation.notes)

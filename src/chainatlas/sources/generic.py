@@ -42,9 +42,11 @@ _YEAR_DIR = re.compile(r"^\d{4}$")
 
 # ---------------------------------------------------------------------------- reading files
 def _read_table(file: Path, *, label_column: str | None = "label") -> pd.DataFrame:
+    # Labels stay text (sector codes like 01 or 1 must not become numbers).
+    text_columns = [label_column] if label_column else [*LONG_COLUMNS[:4], "block"]
     try:
         if file.suffix.lower() == ".csv":
-            frame = pd.read_csv(file, dtype={label_column: str} if label_column else None)
+            frame = pd.read_csv(file, dtype=dict.fromkeys(text_columns, str))
         else:
             frame = pd.read_parquet(file)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
@@ -389,11 +391,10 @@ def _load_long(file: Path, year, *, meta, rebalance) -> MRIOModel:
     lines = frame.index.to_numpy()
     text = {}
     for column in ("row_country", "row_sector", "col_country", "col_code"):
-        text[column] = frame[column].map(lambda v: "" if pd.isna(v) else str(v).strip()).to_numpy()
+        text[column] = frame[column].astype("string").fillna("").str.strip().to_numpy(object)
     if "block" in frame.columns:
-        block = (
-            frame["block"].map(lambda v: "" if pd.isna(v) else str(v).strip().upper()).to_numpy()
-        )
+        block = frame["block"].astype("string").fillna("").str.strip().str.upper()
+        block = block.to_numpy(object)
         bad = ~np.isin(block, ["Z", "Y", "VA", "X", ""])
         if bad.any():
             k = int(np.flatnonzero(bad)[0])
@@ -433,18 +434,20 @@ def _load_long(file: Path, year, *, meta, rebalance) -> MRIOModel:
     f_pos = {f: i for i, f in enumerate(categories)}
 
     def index(countries, codes, lookup, width, what, rows_mask):
-        out = np.empty(len(countries), dtype=np.intp)
-        for k, (c, s) in enumerate(zip(countries, codes, strict=True)):
-            if c not in c_pos or s not in lookup:
-                line = int(lines[np.flatnonzero(rows_mask)[k]])
-                raise ValidationError(
-                    f"{what} {c}.{s} is not a country-{'sector' if width == N else 'category'} "
-                    "of the table",
-                    path=str(file),
-                    location=_line(file, line),
-                )
-            out[k] = c_pos[c] * width + lookup[s]
-        return out
+        # Vectorised label -> position lookup (-1 = unknown label).
+        c_idx = pd.Index(list(c_pos)).get_indexer(countries)
+        s_idx = pd.Index(list(lookup)).get_indexer(codes)
+        unknown = (c_idx < 0) | (s_idx < 0)
+        if unknown.any():
+            k = int(np.flatnonzero(unknown)[0])
+            line = int(lines[np.flatnonzero(rows_mask)[k]])
+            raise ValidationError(
+                f"{what} {countries[k]}.{codes[k]} is not a "
+                f"country-{'sector' if width == N else 'category'} of the table",
+                path=str(file),
+                location=_line(file, line),
+            )
+        return c_idx.astype(np.intp) * width + s_idx
 
     GN = G * N
     Z = np.zeros((GN, GN))
