@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -646,7 +646,6 @@ class ResolvedShock:
     spec: ShockSpec
     params: Mapping[str, Any]
     notes: tuple[str, ...] = ()
-    group_notes: tuple[str, ...] = field(default_factory=tuple)
 
 
 class _Resolver:
