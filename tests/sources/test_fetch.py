@@ -224,3 +224,10 @@ def test_cli_exit_code_and_listing(tmp_path, server):
     assert listing.exit_code == 0
     for name in ("wiod2013", "wiod2016", "adb", "oecd-icio"):
         assert name in listing.output
+
+
+def test_gaps_in_a_series_are_unknown_years(tmp_path):
+    entry = load_catalogue()["adb"]
+    assert 2000 in entry.years and 2007 in entry.years and 2003 not in entry.years
+    with pytest.raises(ChainAtlasError, match=r"unknown year\(s\) 2003 .* except 2001"):
+        fetch("adb", [2003], cache=tmp_path, url_base="http://127.0.0.1:9/none")

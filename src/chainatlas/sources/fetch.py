@@ -59,10 +59,12 @@ class CatalogueEntry:
     url_base: str
     sha256: dict[int, str]
     size: dict[int, int]
+    exclude_years: tuple[int, ...] = ()
 
     @property
     def years(self) -> list[int]:
-        return list(range(self.first_year, self.last_year + 1))
+        span = range(self.first_year, self.last_year + 1)
+        return [y for y in span if y not in self.exclude_years]
 
     def file_name(self, year: int) -> str:
         return self.filename.format(year=year, yy=f"{year % 100:02d}")
@@ -92,6 +94,7 @@ def load_catalogue() -> dict[str, CatalogueEntry]:
             url_base=spec.get("url_base", ""),
             sha256={int(k): str(v).lower() for k, v in spec.get("sha256", {}).items()},
             size={int(k): int(v) for k, v in spec.get("size", {}).items()},
+            exclude_years=tuple(int(y) for y in spec.get("exclude_years", ())),
         )
     return entries
 
@@ -268,6 +271,7 @@ def fetch(
         raise ChainAtlasError(
             f"unknown year(s) {', '.join(map(str, unknown))} for {entry.source}; the catalogue "
             f"has {entry.first_year}-{entry.last_year}"
+            + (f" except {', '.join(map(str, entry.exclude_years))}" if entry.exclude_years else "")
         )
     base = (url_base or entry.url_base or "").rstrip("/")
     if not base:
