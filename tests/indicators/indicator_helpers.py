@@ -1,8 +1,19 @@
-"""Helpers for the indicator tests: the WIOD years and a relative-error helper."""
+"""Helpers for the indicator tests: WIOD years, a relative-error helper, require_shared."""
 
 from __future__ import annotations
 
+import importlib.util
+from pathlib import Path
+
 import numpy as np
+
+_spec = importlib.util.spec_from_file_location(
+    "_chainatlas_root_conftest_indicators", Path(__file__).resolve().parents[1] / "conftest.py"
+)
+_root = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_root)
+require_shared = _root.require_shared
+SHARED = _root.SHARED
 
 WIOD_YEARS = list(range(1995, 2012))
 
