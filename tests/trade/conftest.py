@@ -73,12 +73,15 @@ def make_store(tmp_path, concordances_dir):
 
     stores = []
 
-    def build(
-        rows: list[tuple], codes: dict[int, str], name: str = "BACI_HS17_Y2020_V202301"
-    ) -> TradeStore:
+    def build(rows: list[tuple], codes: dict[int, str], vintage: str = "HS17") -> TradeStore:
+        """One BACI_<vintage>_Y<year>_V202301.csv per year of ``rows``."""
         folder = tmp_path / f"src{len(stores)}"
         folder.mkdir()
-        write_baci(folder / f"{name}.csv", rows)
+        for year in sorted({row[0] for row in rows}):
+            write_baci(
+                folder / f"BACI_{vintage}_Y{year}_V202301.csv",
+                [row for row in rows if row[0] == year],
+            )
         write_country_codes(folder / "country_codes_V202301.csv", codes)
         store = TradeStore(tmp_path / f"db{len(stores)}" / "trade.duckdb")
         store.load("baci", folder, concordances=concordances_dir)

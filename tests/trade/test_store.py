@@ -149,6 +149,30 @@ def test_non_numeric_value_names_line_and_column(tmp_path, concordances_dir, bad
     assert "line 4" in message and f"column '{column}'" in message
 
 
+def test_year_in_file_name_must_match_column_t(tmp_path, concordances_dir):
+    rows = [
+        (2020, 1, 2, "010121", 1.0, 1.0),
+        (2020, 2, 1, "010121", 1.0, 1.0),
+        (2019, 1, 2, "010129", 1.0, 1.0),
+    ]
+    folder = _folder_with(tmp_path, rows)
+    with TradeStore(tmp_path / "t.duckdb") as store, pytest.raises(ValidationError) as info:
+        store.load("baci", folder, concordances=concordances_dir)
+    assert "line 4, column 't'" in str(info.value) and "says Y2020" in str(info.value)
+
+
+def test_duplicate_flow_rows_are_refused(tmp_path, concordances_dir):
+    rows = [
+        (2020, 1, 2, "010121", 1.0, 1.0),
+        (2020, 2, 1, "010121", 1.0, 1.0),
+        (2020, 1, 2, "10121", 3.0, 1.0),
+    ]
+    folder = _folder_with(tmp_path, rows)
+    with TradeStore(tmp_path / "t.duckdb") as store, pytest.raises(ValidationError) as info:
+        store.load("baci", folder, concordances=concordances_dir)
+    assert "appears 2 times" in str(info.value) and "line 4" in str(info.value)
+
+
 def test_unknown_hs_code_is_listed(tmp_path, concordances_dir):
     folder = _folder_with(
         tmp_path, [(2020, 1, 2, "010121", 1.0, 1.0), (2020, 1, 2, "990000", 4.0, 1.0)]

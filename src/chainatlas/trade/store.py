@@ -226,6 +226,19 @@ def _locate_bad_value(path: Path, checks: dict[str, str]) -> tuple[int, str, str
     return None
 
 
+def _first_line_where(path: Path, predicate, nth: int = 1) -> int | None:
+    """Slow path for error messages: the line number of the nth row matching ``predicate``."""
+    seen = 0
+    with open(path, newline="", encoding="utf-8", errors="replace") as handle:
+        reader = csv.DictReader(handle)
+        for line, row in enumerate(reader, start=2):
+            if predicate(row):
+                seen += 1
+                if seen == nth:
+                    return line
+    return None
+
+
 def _duckdb_csv_error(exc: Exception, path: Path, checks: dict[str, str]) -> ValidationError:
     found = _locate_bad_value(path, checks)
     if found is not None:
@@ -644,6 +657,7 @@ class TradeStore:
             raise _duckdb_csv_error(exc, file, checks) from None
         try:
             self._validate_staging(file, checks)
+            self._check_years_and_duplicates(file)
             self._stage_unknowns(file, vintage, on_unknown, report, kind="baci")
             self._write_parquet(
                 file,
@@ -655,6 +669,47 @@ class TradeStore:
             )
         finally:
             self.con.execute("DROP TABLE IF EXISTS _staging")
+
+    def _check_years_and_duplicates(self, file: Path) -> None:
+        """The year in a BACI file name must match column t; (t, i, j, k) must be unique."""
+        match = _BACI_NAME.search(file.name)
+        if match:
+            name_year = int(match.group(2))
+            other = self.con.execute(
+                "SELECT year FROM _staging WHERE year <> ? LIMIT 1", [name_year]
+            ).fetchone()
+            if other is not None:
+                line = _first_line_where(file, lambda row: row["t"].strip() != str(name_year))
+                raise ValidationError(
+                    f"year {other[0]} in column t, but the file name says Y{name_year}",
+                    path=str(file),
+                    location=f"line {line}, column 't'" if line else "column 't'",
+                )
+        dup = self.con.execute(
+            "SELECT year, i, j, lpad(k, 6, '0'), count(*) FROM _staging GROUP BY ALL "
+            "HAVING count(*) > 1 LIMIT 1"
+        ).fetchone()
+        if dup is not None:
+            key = (str(dup[0]), str(dup[1]), str(dup[2]), dup[3])
+            line = _first_line_where(
+                file,
+                lambda row: (
+                    (
+                        row["t"].strip(),
+                        row["i"].strip(),
+                        row["j"].strip(),
+                        row["k"].strip().zfill(6),
+                    )
+                    == key
+                ),
+                nth=2,
+            )
+            raise ValidationError(
+                f"flow t={dup[0]} i={dup[1]} j={dup[2]} k={dup[3]} appears {dup[4]} times "
+                "(BACI has one row per year, exporter, importer and product)",
+                path=str(file),
+                location=f"line {line}" if line else None,
+            )
 
     def _validate_staging(self, file: Path, checks: dict[str, str]) -> None:
         bad = self.con.execute("""
@@ -780,6 +835,15 @@ class TradeStore:
                 f"SELECT count(*), sum({value_expr}) FROM _staging s WHERE s.year = ?", [year]
             ).fetchone()
             self.con.execute("DELETE FROM loads WHERE parquet = ?", [str(target)])
+            others = self.con.execute(
+                "SELECT file FROM loads WHERE vintage = ? AND year = ?", [vintage, year]
+            ).fetchall()
+            if others:
+                report.notes.append(
+                    f"{vintage} {year} now also holds {', '.join(Path(o[0]).name for o in others)}"
+                    f" besides {file.name}: flows of all files are added, make sure they do not "
+                    "overlap"
+                )
             self.con.execute(
                 "INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [str(file), str(target), source, vintage, year, rows, value, dt.datetime.now()],
