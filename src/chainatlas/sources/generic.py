@@ -77,7 +77,7 @@ def _numbers(frame: pd.DataFrame, columns: list[str], file: Path, labels: list[s
     if bad.any():
         i, j = np.argwhere(bad)[0]
         raw = frame[columns[j]].iloc[i]
-        shown = "empty" if pd.isna(raw) else repr(raw)
+        shown = "empty or NaN" if pd.isna(raw) else repr(raw)
         raise ValidationError(
             f"cell is {shown}, not a number ({int(bad.sum())} such cell(s))",
             path=str(file),

@@ -144,7 +144,7 @@ def _numeric(frame: pd.DataFrame, file: Path) -> np.ndarray:
     if bad.any():
         i, j = np.argwhere(bad)[0]
         raw = frame.iat[i, j]
-        shown = "empty" if pd.isna(raw) else repr(raw)
+        shown = "empty or NaN" if pd.isna(raw) else repr(raw)
         raise ValidationError(
             f"cell is {shown}, not a number ({int(bad.sum())} such cell(s))",
             path=str(file),
