@@ -130,7 +130,7 @@ def test_va_gap_is_reported(tmp_path):
         (lambda rows: rows[4].__setitem__(0, ""), "missing row label"),
         (
             lambda rows: rows[6].__setitem__(7, "NaN"),
-            r"row CN2_D01T02 \(line 7\), column CN2_D01T02: cell is empty or NaN",
+            r"row CN1_D10T12 \(line 7\), column CN2_D01T02: cell is empty or NaN",
         ),
         (lambda rows: rows[0].__setitem__(3, "AUS_D99"), "column 'AUS_D99' is neither"),
         (lambda rows: rows[5].__setitem__(0, "CN1 D05T06"), "is not COUNTRY_SECTOR"),
