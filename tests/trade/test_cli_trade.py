@@ -199,3 +199,129 @@ def test_interdependence_command(tmp_path):
         ["interdependence", "--input", str(path), "--out", str(out), "--weights", "0.5,0.5,0.5,0.5"]
     )
     assert result.returncode == 2 and "sum to 1" in result.stderr
+
+
+def test_trade_subcommands_on_lithium(tmp_path, lithium_file, concordances_dir):
+    db = tmp_path / "trade.duckdb"
+    assert (
+        runner.invoke(
+            app,
+            [
+                "trade",
+                "load",
+                "--source",
+                "atlas",
+                "--path",
+                str(lithium_file),
+                "--db",
+                str(db),
+                "--concordances",
+                str(concordances_dir),
+            ],
+        ).exit_code
+        == 0
+    )
+    result = runner.invoke(
+        app,
+        [
+            "trade",
+            "eu-screen",
+            "--db",
+            str(db),
+            "--year",
+            "2018",
+            "--out",
+            str(tmp_path / "eu.csv"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    eu = pd.read_csv(tmp_path / "eu.csv", dtype={"hs6": str})
+    assert eu["importer"].tolist() == ["EU27"] and eu["hs6"].tolist() == ["283691"]
+
+    distances = tmp_path / "distances.csv"
+    distances.write_text("country_a,country_b,distance\nCHN,CHL,1\nCHN,ARG,2\nCHN,AUS,3\n")
+    result = runner.invoke(
+        app,
+        [
+            "trade",
+            "supply-risk",
+            "--db",
+            str(db),
+            "--importer",
+            "CHN",
+            "--distances",
+            str(distances),
+            "--years",
+            "2018",
+            "--universe",
+            "all",
+            "--out",
+            str(tmp_path / "risk.csv"),
+        ],
+    )
+    assert result.exit_code != 0
+    assert "no political distance for" in str(result.exception)
+    result = runner.invoke(
+        app,
+        [
+            "trade",
+            "supply-risk",
+            "--db",
+            str(db),
+            "--importer",
+            "CHN",
+            "--distances",
+            str(distances),
+            "--years",
+            "2018",
+            "--universe",
+            "all",
+            "--missing-distance",
+            "3",
+            "--out",
+            str(tmp_path / "risk.csv"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    risk = pd.read_csv(tmp_path / "risk.csv")
+    assert (risk["r_pol"] >= risk["r_econ"]).all()
+
+    result = runner.invoke(
+        app,
+        [
+            "trade",
+            "topk",
+            "--db",
+            str(db),
+            "--years",
+            "2015-2018",
+            "--k",
+            "1",
+            "--universe",
+            "all",
+            "--out",
+            str(tmp_path / "top.csv"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    top = pd.read_csv(tmp_path / "top.csv")
+    assert top["n_first"].sum() == 1  # one product, one leader over the window
+
+    result = runner.invoke(
+        app,
+        [
+            "trade",
+            "end-use",
+            "--db",
+            str(db),
+            "--exporter",
+            "CHL",
+            "--importer",
+            "CHN",
+            "--out",
+            str(tmp_path / "eu_use.csv"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    use = pd.read_csv(tmp_path / "eu_use.csv")
+    assert set(use["end_use"]) == {"intermediate"} and (use["share"] == 1.0).all()

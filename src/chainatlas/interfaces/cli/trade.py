@@ -24,6 +24,12 @@ def _parse_overrides(values: list[str] | None) -> dict[int, str]:
     return overrides
 
 
+def _universe(text: str) -> str | list[str]:
+    """'intermediate', 'all', or a comma-separated list of end uses."""
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    return parts[0] if len(parts) == 1 else parts
+
+
 def _write_json(data: dict, path: Path) -> None:
     atomic_write(path, lambda tmp: tmp.write_text(json.dumps(data, indent=2, default=str)))
 
@@ -118,6 +124,130 @@ def register(app: typer.Typer) -> None:
             report = store.convert_vintage(source, target, concordances)
         typer.echo(f"converted {source} -> {target}: " + report.summary())
 
+    @trade_app.command("topk")
+    def topk_command(
+        db: Path = typer.Option(..., "--db", help="DuckDB trade database."),
+        years: str = typer.Option(None, "--years", "--year", help="Window, e.g. 2017-2018."),
+        k: int = typer.Option(3, "--k", help="Top-k."),
+        universe: str = typer.Option("intermediate", "--universe"),
+        vintage: str = typer.Option(None, "--vintage"),
+        out: Path = typer.Option(..., "--out", help="Output .csv or .parquet."),
+    ) -> None:
+        """Top-k and first-place counts of every exporter (METHODS §10.2)."""
+        from chainatlas.trade.indicators import topk_counts
+        from chainatlas.trade.store import open_store
+
+        with open_store(db) as store:
+            chosen = store.resolve_vintage(vintage)
+            frame = topk_counts(
+                store,
+                parse_years(years, store.years(chosen)),
+                k=k,
+                vintage=chosen,
+                universe=_universe(universe),
+            )
+        write_table(frame, out)
+        typer.echo(f"wrote {len(frame):,} exporters to {out}")
+
+    @trade_app.command("eu-screen")
+    def eu_screen_command(
+        db: Path = typer.Option(..., "--db", help="DuckDB trade database."),
+        importer: str = typer.Option("EU27", "--importer", help="Country or group."),
+        year: int = typer.Option(..., "--year"),
+        hhi: float = typer.Option(0.4, "--hhi-threshold"),
+        extra_share: float = typer.Option(0.5, "--extra-share-threshold"),
+        import_export: float = typer.Option(1.0, "--import-export-threshold"),
+        universe: str = typer.Option("all", "--universe"),
+        vintage: str = typer.Option(None, "--vintage"),
+        out: Path = typer.Option(..., "--out", help="Output .csv or .parquet."),
+    ) -> None:
+        """EU 2021 strategic-dependency screen for a country or group (METHODS §10.7)."""
+        from chainatlas.trade.indicators import strategic_dependency_screen
+        from chainatlas.trade.store import open_store
+
+        with open_store(db) as store:
+            frame = strategic_dependency_screen(
+                store,
+                importer,
+                year,
+                vintage=vintage,
+                hhi_threshold=hhi,
+                extra_share_threshold=extra_share,
+                import_export_threshold=import_export,
+                universe=_universe(universe),
+            )
+        share = frame.attrs.get("dependent_value_share", 0.0)
+        write_table(frame, out)
+        typer.echo(
+            f"{int(frame['dependent'].sum()):,} dependent products of {len(frame):,} "
+            f"({share:.1%} of extra-group import value); written to {out}"
+        )
+
+    @trade_app.command("supply-risk")
+    def supply_risk_command(
+        db: Path = typer.Option(..., "--db", help="DuckDB trade database."),
+        importer: str = typer.Option(..., "--importer"),
+        distances: Path = typer.Option(
+            ..., "--distances", help="CSV with country_a, country_b, distance."
+        ),
+        years: str = typer.Option(None, "--years", "--year"),
+        lam: float = typer.Option(1.0, "--lambda", help="Weight of political distance."),
+        missing_distance: float = typer.Option(
+            None, "--missing-distance", help="Raw distance for suppliers not in the table."
+        ),
+        universe: str = typer.Option("intermediate", "--universe"),
+        vintage: str = typer.Option(None, "--vintage"),
+        out: Path = typer.Option(..., "--out", help="Output .csv or .parquet (per year)."),
+    ) -> None:
+        """Economic and political-relation-adjusted supply risk (METHODS §10.8)."""
+        from chainatlas.trade.indicators import political_risk, read_distance_table
+        from chainatlas.trade.store import open_store
+
+        table = read_distance_table(distances)
+        with open_store(db) as store:
+            chosen = store.resolve_vintage(vintage)
+            result = political_risk(
+                store,
+                importer,
+                table,
+                parse_years(years, store.years(chosen)),
+                vintage=chosen,
+                lam=lam,
+                universe=_universe(universe),
+                missing_distance=missing_distance,
+            )
+        frame = result["by_year"].assign(importer=result["importer"], lam=lam)
+        write_table(frame, out)
+        typer.echo(
+            f"{result['importer']}: R_econ {result['r_econ']:.4f}, R_pol "
+            f"{result['r_pol']:.4f} (+{result['relative_increase']:.1%}); written to {out}"
+        )
+        if len(result["missing"]):
+            typer.echo(
+                "suppliers given --missing-distance: " + ", ".join(result["missing"]["supplier"])
+            )
+
+    @trade_app.command("end-use")
+    def end_use_command(
+        db: Path = typer.Option(..., "--db", help="DuckDB trade database."),
+        exporter: str = typer.Option(None, "--exporter", help="Country or group (omit: world)."),
+        importer: str = typer.Option(None, "--importer", help="Country or group (omit: world)."),
+        years: str = typer.Option(None, "--years", "--year"),
+        vintage: str = typer.Option(None, "--vintage"),
+        out: Path = typer.Option(..., "--out", help="Output .csv or .parquet."),
+    ) -> None:
+        """Bilateral exports by BEC end use and year (e.g. CHN -> VNM)."""
+        from chainatlas.trade.indicators import end_use_composition
+        from chainatlas.trade.store import open_store
+
+        with open_store(db) as store:
+            chosen = store.resolve_vintage(vintage)
+            frame = end_use_composition(
+                store, exporter, importer, parse_years(years, store.years(chosen)), vintage=chosen
+            )
+        write_table(frame, out)
+        typer.echo(f"wrote {len(frame):,} rows to {out}")
+
     @app.command("vulnerability")
     def vulnerability_command(
         db: Path = typer.Option(..., "--db", help="DuckDB trade database."),
@@ -153,10 +283,10 @@ def register(app: typer.Typer) -> None:
                 centrality=centrality,
                 centrality_quantile=centrality_quantile,
                 hhi_quantile=hhi_quantile,
-                universe=universe,
+                universe=_universe(universe),
             )
             counts = topk_counts(
-                store, year_list, k=top_k, vintage=chosen_vintage, universe=universe
+                store, year_list, k=top_k, vintage=chosen_vintage, universe=_universe(universe)
             )
         out.mkdir(parents=True, exist_ok=True)
         write_table(result.products, out / f"products.{fmt}")
