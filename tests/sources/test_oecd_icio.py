@@ -178,3 +178,32 @@ def test_unknown_year_and_editions(tmp_path):
         chainatlas.load("oecd-icio", tmp_path, 2018)
     model = chainatlas.sources.load("oecd-icio", tmp_path, 2018, edition=2021)
     assert model.countries[1] == "CHN"
+
+
+def test_multi_year_bundle_zip(tmp_path):
+    """OECD ships several years in one zip: the loader reads the member for the year."""
+    import zipfile
+
+    t17, t18 = _table(seed=17), _table(seed=18)
+    p17, _ = _write(tmp_path / "csv", t17, name="ICIO2023_2017.csv")
+    p18, _ = _write(tmp_path / "csv", t18, name="ICIO2023_2018.csv", mutate=None)
+    bundle = tmp_path / "data" / "2016-2020.zip"
+    bundle.parent.mkdir()
+    with zipfile.ZipFile(bundle, "w") as archive:
+        archive.write(p17, "tables/ICIO2023_2017.csv")
+        archive.write(p18, "tables/ICIO2023_2018.csv")
+    assert chainatlas.sources.available_years("oecd-icio", tmp_path / "data") == [2017, 2018]
+    model = chainatlas.load("oecd-icio", tmp_path / "data", 2017)
+    S = _merge_matrix(ROWS, len(SECTORS))
+    np.testing.assert_allclose(model.Z, S @ t17.Z @ S.T, rtol=1e-12)
+    assert model.year == 2017
+    with pytest.raises(ChainAtlasError, match="a year is needed"):
+        chainatlas.load("oecd-icio", bundle)
+    # A bad cell inside a member is named with the archive and the member.
+    _write(
+        tmp_path / "csv", t18, name="ICIO2023_2018.csv", mutate=lambda r: r[1].__setitem__(1, "?")
+    )
+    with zipfile.ZipFile(bundle, "w") as archive:
+        archive.write(p18, "tables/ICIO2023_2018.csv")
+    with pytest.raises(ChainAtlasError, match=r"2016-2020\.zip!tables/ICIO2023_2018\.csv: row AUS"):
+        chainatlas.load("oecd-icio", bundle, 2018)

@@ -48,36 +48,58 @@ ICIO_FILE = re.compile(r"^ICIO(?P<edition>\d{4})(?:econ|ext)?_(?P<year>\d{4})\.(
 
 
 # ---------------------------------------------------------------------------- file lookup
-def _scan(path: Path) -> dict[int, list[tuple[Path, str]]]:
-    found: dict[int, list[tuple[Path, str]]] = {}
-    for candidate in sorted(path.iterdir()):
-        if candidate.name.startswith(".") or not (match := ICIO_FILE.match(candidate.name)):
+# One table: (file, edition, member of a multi-year zip bundle or None).
+Entry = tuple[Path, str, str | None]
+
+
+def _bundle_members(file: Path) -> list[tuple[int, str, str]]:
+    """(year, edition, member) of the ICIO CSVs inside a zip (OECD ships multi-year bundles)."""
+    try:
+        with zipfile.ZipFile(file) as archive:
+            names = archive.namelist()
+    except (zipfile.BadZipFile, OSError, EOFError):
+        return []
+    out = []
+    for name in names:
+        match = ICIO_FILE.match(Path(name).name)
+        if match and name.lower().endswith(".csv"):
+            out.append((int(match.group("year")), match.group("edition"), name))
+    return out
+
+
+def _entries(path: Path) -> dict[int, list[Entry]]:
+    candidates = [path] if path.is_file() else sorted(path.iterdir())
+    found: dict[int, list[Entry]] = {}
+    for candidate in candidates:
+        if candidate.name.startswith("."):
             continue
-        found.setdefault(int(match.group("year")), []).append((candidate, match.group("edition")))
+        match = ICIO_FILE.match(candidate.name)
+        if match:
+            found.setdefault(int(match.group("year")), []).append(
+                (candidate, match.group("edition"), None)
+            )
+        elif candidate.suffix.lower() == ".zip":
+            for year, edition, member in _bundle_members(candidate):
+                found.setdefault(year, []).append((candidate, edition, member))
     return found
 
 
 def oecd_icio_years(path: Path) -> list[int]:
     path = Path(path)
-    if path.is_file():
-        match = ICIO_FILE.match(path.name)
-        return [int(match.group("year"))] if match else []
-    return sorted(_scan(path)) if path.is_dir() else []
+    return sorted(_entries(path)) if path.exists() else []
 
 
-def _find_file(path: Path, year: int | None, edition: int | None) -> tuple[Path, int | None]:
-    if path.is_file():
-        match = ICIO_FILE.match(path.name)
-        file_year = int(match.group("year")) if match else None
-        if year is not None and file_year is not None and file_year != year:
-            raise ValidationError(f"file holds year {file_year}, not {year}", path=str(path))
-        return path, file_year if file_year is not None else year
-    if not path.is_dir():
+def _find_file(path: Path, year: int | None, edition: int | None) -> tuple[Entry, int | None]:
+    if not path.exists():
         raise DataNotFoundError("no such file or directory", path=str(path))
-    found = _scan(path)
+    found = _entries(path)
+    if path.is_file() and not found:
+        return (path, "", None), year  # a CSV under another name: read it as it is
     if not found:
-        raise DataNotFoundError("no ICIO20xx_YYYY.csv files here", path=str(path))
+        raise DataNotFoundError("no ICIO20xx_YYYY.csv files (or zips of them) here", path=str(path))
     years = sorted(found)
+    if year is None and len(years) == 1:
+        year = years[0]
     if year is None:
         raise ValidationError(
             f"a year is needed; available: {', '.join(map(str, years))}", path=str(path)
@@ -89,32 +111,33 @@ def _find_file(path: Path, year: int | None, edition: int | None) -> tuple[Path,
     files = found[year]
     if edition is not None:
         files = [f for f in files if f[1] == str(edition)]
-    editions = sorted({e for _, e in files})
+    editions = sorted({e for _, e, _ in files})
     if len(editions) > 1:
         raise ValidationError(
             f"several editions for {year} ({', '.join(editions)}); pass edition=…", path=str(path)
         )
     if not files:
         raise DataNotFoundError(f"no edition {edition} file for {year}", path=str(path))
-    # Prefer the unpacked CSV over the zip.
+    # Prefer an unpacked CSV over a zip.
     files.sort(key=lambda f: f[0].suffix.lower() != ".csv")
-    return files[0][0], year
+    return files[0], year
 
 
-def _read_csv(file: Path) -> pd.DataFrame:
+def _read_csv(file: Path, member: str | None = None) -> pd.DataFrame:
     try:
         if file.suffix.lower() == ".zip":
             with zipfile.ZipFile(file) as archive:
-                members = [n for n in archive.namelist() if n.lower().endswith(".csv")]
-                wanted = file.stem.lower() + ".csv"
-                member = next((n for n in members if Path(n).name.lower() == wanted), None)
-                if member is None and len(members) == 1:
-                    member = members[0]
                 if member is None:
-                    raise ValidationError(
-                        f"the archive holds {len(members)} CSV files, none named {wanted}",
-                        path=str(file),
-                    )
+                    members = [n for n in archive.namelist() if n.lower().endswith(".csv")]
+                    wanted = file.stem.lower() + ".csv"
+                    member = next((n for n in members if Path(n).name.lower() == wanted), None)
+                    if member is None and len(members) == 1:
+                        member = members[0]
+                    if member is None:
+                        raise ValidationError(
+                            f"the archive holds {len(members)} CSV files, none named {wanted}",
+                            path=str(file),
+                        )
                 data = io.BytesIO(archive.read(member))
             frame = pd.read_csv(data, index_col=0)
         else:
@@ -126,7 +149,7 @@ def _read_csv(file: Path) -> pd.DataFrame:
             f"cannot read CSV (corrupt or truncated? {exc.__class__.__name__}: {exc})",
             path=str(file),
         ) from exc
-    except (zipfile.BadZipFile, EOFError) as exc:
+    except (zipfile.BadZipFile, EOFError, KeyError) as exc:
         raise ValidationError(f"cannot read zip archive ({exc})", path=str(file)) from exc
     return frame
 
@@ -173,8 +196,10 @@ def load_oecd_icio(
     rebalance: bool | None = None,
 ) -> MRIOModel:
     """Load one year of the OECD ICIO tables from the published CSV (or its zip)."""
-    file, file_year = _find_file(Path(path), year, edition)
-    frame = _read_csv(file)
+    (file, _, member), file_year = _find_file(Path(path), year, edition)
+    frame = _read_csv(file, member)
+    if member is not None:
+        file = Path(f"{file}!{member}")  # name the member in every message
     if frame.empty or frame.shape[1] < 2:
         raise ValidationError("no table in the file (empty or one column)", path=str(file))
     row_labels = [str(v).strip() for v in frame.index]
