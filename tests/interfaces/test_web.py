@@ -245,3 +245,47 @@ def test_serve_command(results_dir, tmp_path):
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def test_atlas_over_real_indicator_output(wiod_dir, wiod_loader, tmp_path):
+    """`chainatlas indicators` output served as is; answers equal the indicator functions."""
+    from typer.testing import CliRunner
+
+    from chainatlas.indicators.participation import production_participation
+    from chainatlas.interfaces.cli.main import app
+
+    results = tmp_path / "results"
+    run = CliRunner().invoke(
+        app,
+        [
+            "indicators", "--source", "wiod2013", "--path", str(wiod_dir), "--years", "2011",
+            "--set", "participation,hubs", "--out", str(results),
+        ],
+    )  # fmt: skip
+    assert run.exit_code == 0, run.output
+    server, base = serve_in_thread(results)
+    try:
+        status, catalog, _ = get(base, "/api/catalog")
+        assert status == 200
+        names = {t["name"] for t in catalog["tables"]}
+        assert {"participation", "hubs"} <= names
+        status, body, _ = get(
+            base,
+            "/api/query?table=participation&indicator=gvc_forward,gvc_backward"
+            "&country=CHN&level=country",
+        )
+        assert status == 200
+        got = pd.DataFrame(body["rows"], columns=body["columns"])
+        expected = production_participation(wiod_loader(2011), levels=("country",))
+        expected = expected[
+            (expected["country"] == "CHN")
+            & expected["indicator"].isin(["gvc_forward", "gvc_backward"])
+        ].set_index("indicator")["value"]
+        shown = got.set_index("indicator")["value"]
+        assert len(shown) == 2
+        assert shown.to_dict() == pytest.approx(expected.to_dict(), rel=1e-12)
+        status, body, _ = get(base, "/api/query?table=hubs&indicator=supply_hub&type=nope")
+        assert status == 400 and "unknown type" in body["error"]
+    finally:
+        server.shutdown()
+        server.server_close()
