@@ -231,3 +231,16 @@ def test_gaps_in_a_series_are_unknown_years(tmp_path):
     assert 2000 in entry.years and 2007 in entry.years and 2003 not in entry.years
     with pytest.raises(ChainAtlasError, match=r"unknown year\(s\) 2003 .* except 2001"):
         fetch("adb", [2003], cache=tmp_path, url_base="http://127.0.0.1:9/none")
+
+
+def test_stale_part_longer_than_the_file_is_discarded(tmp_path, server):
+    handler, base = server
+    data = b"abc" * 1000
+    handler.files["ICIO2023_2001.csv"] = data
+    directory = tmp_path / "oecd-icio"
+    directory.mkdir()
+    (directory / ".ICIO2023_2001.csv.part").write_bytes(b"x" * 5000)  # not this file
+    results = fetch("oecd-icio", [2001], cache=tmp_path, url_base=base)
+    assert (directory / "ICIO2023_2001.csv").read_bytes() == data
+    assert results[0].status == "downloaded"
+    assert [r for _, r in handler.requests] == ["bytes=5000-", None]

@@ -181,7 +181,12 @@ def _download_to_part(
             return fetched, resumed
         except urllib.error.HTTPError as exc:
             if exc.code == 416 and offset:
-                return fetched, resumed  # the part file is already complete
+                total = _total_from_content_range(exc.headers.get("Content-Range"))
+                if total is None or total == offset:
+                    return fetched, resumed  # the part file is already complete
+                part.unlink()  # longer than the resource: not ours, start over
+                last_error = exc
+                continue
             if exc.code in (408, 429, 500, 502, 503, 504) and attempt < retries:
                 last_error = exc
                 time.sleep(min(2**attempt, 10) * 0.1)
