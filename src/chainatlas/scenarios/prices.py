@@ -20,9 +20,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import scipy.linalg
 
 from chainatlas.core.model import MRIOModel
+from chainatlas.scenarios.lowrank import ShockedLeontief
 from chainatlas.scenarios.shocks import _local_solve
 
 PRICE_NOTE = (
@@ -67,8 +67,8 @@ def tariff_prices(model: MRIOModel, entries: list[dict]) -> PriceOutcome:
     T_int, T_fin = tariff_matrices(model, entries)
     A_tariff = model.A * (1.0 + T_int)
     direct = (model.A * T_int).sum(axis=0)  # c_j = Σ_i τ_ij a_ij
-    lu = scipy.linalg.lu_factor(np.eye(model.GN) - A_tariff, check_finite=False)
-    dp = scipy.linalg.lu_solve(lu, direct, trans=1, check_finite=False)
+    taxed_rows = np.flatnonzero(T_int.any(axis=1))
+    dp = ShockedLeontief(model, A_tariff, rows=taxed_rows).solve_transposed(direct)
     local = _local_solve(np.ascontiguousarray(A_tariff.T), direct, model.G, model.N)
     return PriceOutcome(
         cost_index=1.0 + dp,

@@ -62,10 +62,11 @@ def outcome_measures(model: MRIOModel, outcome: Outcome) -> dict[str, np.ndarray
     """Counterfactual measures by country-sector."""
     G, F = model.G, model.F
     Y_new = outcome.Y_full_new.reshape(model.GN, G, F).sum(axis=2)
-    lu = outcome.lu_new
-    if lu is None:
+    if outcome.solver is not None:
+        by = outcome.solver.solve(Y_new)
+    else:
         lu = scipy.linalg.lu_factor(np.eye(model.GN) - outcome.A_new, check_finite=False)
-    by = scipy.linalg.lu_solve(lu, Y_new, check_finite=False)
+        by = scipy.linalg.lu_solve(lu, Y_new, check_finite=False)
     with np.errstate(divide="ignore", invalid="ignore"):
         v_new = np.where(outcome.x_new != 0, outcome.va_new / outcome.x_new, 0.0)
     return {

@@ -30,6 +30,7 @@ import scipy.linalg
 
 from chainatlas.core.model import MRIOModel, ValidationReport
 from chainatlas.errors import ChainAtlasError
+from chainatlas.scenarios.lowrank import ShockedLeontief
 
 GHOSH_NOTE = (
     "Ghosh (supply-side) model: read the results as the allocation of a change in primary "
@@ -59,7 +60,7 @@ class Outcome:
     dx: np.ndarray  # (GN,) total change in gross output
     va_impulse: np.ndarray  # (GN,) part of ΔVA from the impulse (incl. Δva for Ghosh)
     va_local: np.ndarray  # (GN,) impulse + domestic propagation, in VA
-    lu_new: tuple[np.ndarray, np.ndarray] | None = None  # LU of I − A_new, when formed
+    solver: ShockedLeontief | None = None  # solves with I − A_new (Leontief shocks)
     notes: list[str] = field(default_factory=list)
 
 
@@ -90,12 +91,23 @@ def _local_solve(M_new: np.ndarray, impulse: np.ndarray, G: int, N: int) -> np.n
     return np.linalg.solve(system, impulse.reshape(G, N, 1)).reshape(-1)
 
 
-def leontief_outcome(model: MRIOModel, A_new: np.ndarray, Y_full_new: np.ndarray) -> Outcome:
-    """Counterfactual of a demand-driven shock: new A and/or new final demand."""
+def leontief_outcome(
+    model: MRIOModel,
+    A_new: np.ndarray,
+    Y_full_new: np.ndarray,
+    rows: np.ndarray | None = None,
+    cols: np.ndarray | None = None,
+) -> Outcome:
+    """Counterfactual of a demand-driven shock: new A and/or new final demand.
+
+    ``rows``/``cols`` say where A changed (see :class:`ShockedLeontief`) so solves reuse the
+    base table's LU.
+    """
     y_new = Y_full_new.sum(axis=1)
-    impulse = (y_new - model.y) + (A_new - model.A) @ model.x
-    lu_new = scipy.linalg.lu_factor(np.eye(model.GN) - A_new, check_finite=False)
-    dx = scipy.linalg.lu_solve(lu_new, impulse, check_finite=False)
+    solver = ShockedLeontief(model, A_new, rows=rows, cols=cols)
+    dA_x = (A_new - model.A) @ model.x if solver.rank != 0 else 0.0
+    impulse = (y_new - model.y) + dA_x
+    dx = solver.solve(impulse)
     local = _local_solve(A_new, impulse, model.G, model.N)
     x_new = model.x + dx
     v = model.v
@@ -110,7 +122,7 @@ def leontief_outcome(model: MRIOModel, A_new: np.ndarray, Y_full_new: np.ndarray
         dx=dx,
         va_impulse=v * impulse,
         va_local=v * local,
-        lu_new=lu_new,
+        solver=solver,
         notes=[LEONTIEF_NOTE, *_negative_output_notes(model, x_new)],
     )
 
@@ -203,7 +215,7 @@ def apply_demand(model: MRIOModel, p: dict) -> Outcome:
                 "distribute it over; give change instead or select other cells"
             )
         Y_new[cells] += p["amount"] * base / total
-    return leontief_outcome(model, np.array(model.A), Y_new)
+    return leontief_outcome(model, np.array(model.A), Y_new, rows=np.array([], dtype=np.intp))
 
 
 def apply_supply(model: MRIOModel, p: dict) -> Outcome:
@@ -247,17 +259,19 @@ def apply_extraction(model: MRIOModel, p: dict) -> Outcome:
         A_new[K, :] = 0.0
         A_new[:, K] = 0.0
         Y_new[K, :] = 0.0
+        rows, cols = K, K
         note = (
             "total extraction: the extracted country-sectors neither buy, sell nor deliver "
             "final goods"
         )
     else:
         A_new[np.ix_(outside, K)] = 0.0
+        rows, cols = np.array([], dtype=np.intp), K
         note = (
             "backward extraction: the extracted country-sectors buy no intermediates outside the "
             "extracted set (their purchases are treated as coming from outside the system)"
         )
-    outcome = leontief_outcome(model, A_new, Y_new)
+    outcome = leontief_outcome(model, A_new, Y_new, rows=rows, cols=cols)
     outcome.notes.append(note)
     return outcome
 
@@ -284,7 +298,8 @@ def apply_supply_cut(model: MRIOModel, p: dict) -> Outcome:
         A_new[np.ix_(rows, cols)] *= factor
     if flows in ("final", "both"):
         Y_new[np.ix_(rows, fd_cols)] *= factor
-    outcome = leontief_outcome(model, A_new, Y_new)
+    changed_rows = rows if flows in ("intermediate", "both") else np.array([], dtype=np.intp)
+    outcome = leontief_outcome(model, A_new, Y_new, rows=changed_rows)
     outcome.notes.append(
         "supply cut (Leontief): users keep their output plans and simply buy less from the "
         "supplier; the fall propagates backward to the supplier and its own suppliers"
@@ -337,7 +352,8 @@ def apply_relocation(model: MRIOModel, p: dict) -> Outcome:
         Y_new[np.ix_(origin_rows, cols)] -= moved
         for d in range(dest_rows.shape[1]):
             Y_new[np.ix_(dest_rows[:, d], cols)] += weights[:, d : d + 1] * moved
-    outcome = leontief_outcome(model, A_new, Y_new)
+    changed = np.unique(np.concatenate([origin_rows, dest_rows.reshape(-1)]))
+    outcome = leontief_outcome(model, A_new, Y_new, rows=changed)
     outcome.notes.append(
         "relocation: destinations produce the moved sales with their own input structure and "
         "value-added ratios; buyers' input coefficients and world final demand are unchanged; "
