@@ -371,3 +371,20 @@ def test_engines_agree(tmp_path, style):
     for engine in ("calamine", "openpyxl"):
         with pytest.raises(ChainAtlasError, match="cannot read workbook"):
             chainatlas.sources.load(source, path, None, engine=engine)
+
+
+def test_code_case_does_not_matter(tmp_path):
+    """Header and row codes written as C1 / f1 read as c1 / F1 (ADB files vary in case)."""
+    style = "adb"
+
+    def upper(rows):
+        for row in rows:
+            for k, v in enumerate(row):
+                if isinstance(v, str) and v in ("c1", "c2", "F1", "r60", "r69"):
+                    row[k] = v.upper() if v.startswith("c") else v.lower()
+
+    _, path, table = _write(tmp_path, style, mutate=upper)
+    model = chainatlas.load("adb", path)
+    assert model.sectors == ("c1", "c2") and model.fd_categories[0] == "F1"
+    np.testing.assert_array_equal(model.Z, table.Z)
+    np.testing.assert_allclose(model.published_va, table.va_parts.sum(axis=0), rtol=1e-12)

@@ -85,6 +85,17 @@ def clean(value: object) -> str | None:
     return text or None
 
 
+def code(value: object) -> str | None:
+    """A code cell: like :func:`clean`, with sector numbers as c1… and FD codes as F1… whatever
+    their case in the file (C1 and c1 are the same column)."""
+    text = clean(value)
+    if text and re.fullmatch(r"[cCrR]\d+", text):
+        return text.lower()
+    if text and re.fullmatch(r"[fF]\d", text):
+        return text.upper()
+    return text
+
+
 def numeric_block(
     grid: np.ndarray,
     rows: Sequence[int] | np.ndarray,
@@ -302,7 +313,7 @@ def find_number_row(grid: np.ndarray, file: Path, sheet: str) -> tuple[int, int]
     for r in range(min(HEADER_SEARCH_ROWS, grid.shape[0])):
         row = grid[r]
         for c in range(2, grid.shape[1] - 1):
-            if clean(row[c]) == "c1" and clean(row[c + 1]) == "c2":
+            if code(row[c]) == "c1" and code(row[c + 1]) == "c2":
                 return r, c
     raise ValidationError(
         f"no header row with sector numbers c1, c2, … in the first {HEADER_SEARCH_ROWS} rows: "
@@ -341,13 +352,13 @@ def parse_world_table(
     fd_cols: list[int] = []
     output_col: int | None = None
     for c in range(start, grid.shape[1]):
-        code = clean(grid[code_row, c])
+        code_ = code(grid[code_row, c])
         region = clean(grid[region_row, c])
-        if code is None and region is None:
+        if code_ is None and region is None:
             break  # end of the table
-        if code in layout.fd_codes:
+        if code_ in layout.fd_codes:
             fd_cols.append(c)
-        elif code in OUTPUT_COLUMN_CODES or (region or "").upper() in TOTAL_REGIONS:
+        elif code_ in OUTPUT_COLUMN_CODES or (region or "").upper() in TOTAL_REGIONS:
             output_col = c
             break
         elif fd_cols and (
@@ -359,15 +370,15 @@ def parse_world_table(
         else:
             if fd_cols:
                 raise ValidationError(
-                    f"unexpected column {code!r} after the final-demand columns; final-demand "
+                    f"unexpected column {code_!r} after the final-demand columns; final-demand "
                     f"codes are {', '.join(layout.fd_codes)}",
                     path=str(file),
                     location=cell_ref(sheet, code_row, c),
                 )
-            if region is None or code is None:
+            if region is None or code_ is None:
                 missing_row = region_row if region is None else code_row
                 raise ValidationError(
-                    "missing column label (country or sector code)",
+                    "missing column label (country or sector code_)",
                     path=str(file),
                     location=cell_ref(sheet, missing_row, c),
                 )
@@ -383,7 +394,7 @@ def parse_world_table(
     first_block = [
         c for c, r in zip(sector_cols, col_regions, strict=True) if r == countries_own[0]
     ]
-    sectors = [clean(grid[code_row, c]) for c in first_block]
+    sectors = [code(grid[code_row, c]) for c in first_block]
     N = len(sectors)
     if len(set(sectors)) != N:
         dup = next(s for s in sectors if sectors.count(s) > 1)
@@ -401,7 +412,7 @@ def parse_world_table(
         )
     for k, c in enumerate(sector_cols):
         want_region, want_code = countries_own[k // N], sectors[k % N]
-        got_region, got_code = col_regions[k], clean(grid[code_row, c])
+        got_region, got_code = col_regions[k], code(grid[code_row, c])
         if (got_region, got_code) != (want_region, want_code):
             bad_row = region_row if got_region != want_region else code_row
             raise ValidationError(
@@ -416,17 +427,17 @@ def parse_world_table(
     F = len(layout.fd_codes)
     fd_order = np.full(G * F, -1, dtype=np.intp)
     for c in fd_cols:
-        region, code = clean(grid[region_row, c]), clean(grid[code_row, c])
+        region, code_ = clean(grid[region_row, c]), code(grid[code_row, c])
         if region not in countries_own:
             raise ValidationError(
                 f"final-demand column for unknown country {region!r}",
                 path=str(file),
                 location=cell_ref(sheet, region_row, c),
             )
-        pos = countries_own.index(region) * F + layout.fd_codes.index(code)
+        pos = countries_own.index(region) * F + layout.fd_codes.index(code_)
         if fd_order[pos] >= 0:
             raise ValidationError(
-                f"final-demand column {region}/{code} appears twice",
+                f"final-demand column {region}/{code_} appears twice",
                 path=str(file),
                 location=cell_ref(sheet, code_row, c),
             )
@@ -452,7 +463,7 @@ def parse_world_table(
     z_rows = np.arange(first_data, first_data + GN)
     for i, r in enumerate(z_rows):
         want_region, want_code = countries_own[i // N], sectors[i % N]
-        got_region, got_code = clean(grid[r, row_country_col]), clean(grid[r, row_code_col])
+        got_region, got_code = clean(grid[r, row_country_col]), code(grid[r, row_code_col])
         if (got_region, got_code) != (want_region, want_code):
             bad_col = row_country_col if got_region != want_region else row_code_col
             raise ValidationError(
@@ -465,19 +476,19 @@ def parse_world_table(
     va_rows: list[int] = []
     output_row: int | None = None
     for r in range(first_data + GN, grid.shape[0]):
-        code = clean(grid[r, row_code_col]) or clean(grid[r, start - 1])
+        code_ = code(grid[r, row_code_col]) or code(grid[r, start - 1])
         label = clean(grid[r, row_name_col])
-        if code is None and label is None:
+        if code_ is None and label is None:
             if all(clean(v) is None for v in grid[r, start : start + 3]):
                 break  # blank row: end of table
             raise ValidationError(
-                "value-added block row without a code or label",
+                "value-added block row without a code_ or label",
                 path=str(file),
                 location=cell_ref(sheet, r, row_code_col),
             )
-        if code in layout.intermediate_total_rows or _label_is_total_intermediate(label):
+        if code_ in layout.intermediate_total_rows or _label_is_total_intermediate(label):
             continue
-        if code in layout.output_rows or _label_is_output(label):
+        if code_ in layout.output_rows or _label_is_output(label):
             output_row = r
             break
         va_rows.append(r)
