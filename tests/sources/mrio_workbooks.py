@@ -26,9 +26,12 @@ class Table:
     Y: np.ndarray  # (GN, G*F), country-major then category
     va_parts: np.ndarray  # (6, GN) value-added block rows
     va_codes: list[str] = field(default_factory=list)
+    published_x: np.ndarray | None = None  # written as the output column when given
 
     @property
     def x(self) -> np.ndarray:
+        if self.published_x is not None:
+            return self.published_x
         return self.Z.sum(axis=1) + self.Y.sum(axis=1)
 
     @property
@@ -172,9 +175,10 @@ def write_world_workbook(
     rows = _world_rows(table, style, year)
     if mutate:
         mutate(rows)
-    workbook = openpyxl.Workbook()
-    worksheet = workbook.active
-    worksheet.title = sheet or {"wiod2016": str(year), "wiod2013": "WIOT", "adb": "ADB MRIO"}[style]
+    workbook = openpyxl.Workbook(write_only=True)  # streams rows: fast for full-size tables
+    worksheet = workbook.create_sheet(
+        sheet or {"wiod2016": str(year), "wiod2013": "WIOT", "adb": "ADB MRIO"}[style]
+    )
     for row in rows:
         worksheet.append(row)
     if style == "adb":

@@ -388,3 +388,33 @@ def test_code_case_does_not_matter(tmp_path):
     assert model.sectors == ("c1", "c2") and model.fd_categories[0] == "F1"
     np.testing.assert_array_equal(model.Z, table.Z)
     np.testing.assert_allclose(model.published_va, table.va_parts.sum(axis=0), rtol=1e-12)
+
+
+@pytest.mark.slow
+def test_real_wiod_2011_in_the_published_excel_layout(tmp_path, wiod2011):
+    """The real WIOD 2013-release 2011 table (41 x 35, from the R package copy) written in
+    the publisher's Excel layout loads to the same model as the R loader gives."""
+    from mrio_workbooks import Table
+
+    m = wiod2011
+    published_x = m.validation.balance_gap["x"].to_numpy()  # output as published (rounded)
+    va = m.x - m.Z.sum(axis=0)
+    table = Table(
+        list(m.source_countries),
+        list(m.sectors),
+        list(m.sector_names),
+        list(m.fd_categories),
+        np.asarray(m.Z),
+        np.asarray(m.Y_full),
+        np.vstack([np.zeros((5, m.GN)), va]),
+        published_x=published_x,
+    )
+    path = write_world_workbook(tmp_path / "wiot11_row_sep12.xlsx", table, "wiod2013", 2011)
+    model = chainatlas.load("wiod2013-excel", tmp_path, 2011)
+    assert model.countries == m.countries and model.source_countries[-1] == "RoW"
+    assert "ROM" in model.source_countries and "ROU" in model.countries
+    np.testing.assert_array_equal(model.Z, m.Z)
+    np.testing.assert_array_equal(model.Y_full, m.Y_full)
+    np.testing.assert_array_equal(model.x, m.x)  # same rebalancing of the rounded table
+    np.testing.assert_array_equal(model.va, m.va)
+    assert path.stat().st_size > 1_000_000
