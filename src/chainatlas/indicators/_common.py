@@ -101,7 +101,16 @@ class Workspace:
     """Cached intermediate results of one model shared by the indicator sets."""
 
     def __init__(self, model: MRIOModel):
-        self.model = model
+        # a weak reference: the cache lives in a WeakKeyDictionary keyed by the model, and a
+        # strong reference from the value would keep every model of a panel alive
+        self._model = weakref.ref(model)
+
+    @property
+    def model(self) -> MRIOModel:
+        model = self._model()
+        if model is None:  # pragma: no cover - the workspace dies with its model
+            raise RuntimeError("the model of this workspace was garbage-collected")
+        return model
 
     # --- vectors of the WWYZ algebra (METHODS §5–§6) ----------------------------------------
     @cached_property
