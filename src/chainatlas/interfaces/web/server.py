@@ -56,7 +56,7 @@ def _names_payload() -> bytes:
         }
         for lang in names.LANGUAGES
     }
-    payload["texts"] = names.all_texts("atlas.")
+    payload["texts"] = names.all_texts("atlas.") | names.all_texts("label.")
     return json.dumps(payload, ensure_ascii=False).encode("utf-8")
 
 

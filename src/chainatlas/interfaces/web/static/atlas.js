@@ -11,6 +11,10 @@
     var entry = state.names && state.names.texts[key];
     return entry ? entry[state.lang] : key;
   }
+  function columnLabel(column) {
+    var entry = state.names && state.names.texts["label." + column];
+    return entry ? entry[state.lang] : column;
+  }
   function label(column, value) {
     if (!state.names || value === null || value === undefined) return value;
     var names = state.names[state.lang];
@@ -41,6 +45,7 @@
     document.documentElement.setAttribute("data-lang", state.lang);
     document.documentElement.setAttribute("lang", state.lang === "zh" ? "zh-CN" : "en");
     document.querySelectorAll("[data-t]").forEach(function (el) { el.textContent = t(el.getAttribute("data-t")); });
+    document.querySelectorAll("[data-column]").forEach(function (el) { el.textContent = columnLabel(el.getAttribute("data-column")); });
     document.querySelectorAll("[data-set-lang]").forEach(function (b) {
       b.classList.toggle("active", b.getAttribute("data-set-lang") === state.lang);
     });
@@ -69,7 +74,8 @@
     Object.keys(table.dimensions).forEach(function (column) {
       if (column === econ) return;
       var lab = document.createElement("label");
-      var span = document.createElement("span"); span.textContent = column;
+      var span = document.createElement("span"); span.textContent = columnLabel(column);
+      span.setAttribute("data-column", column);
       var select = document.createElement("select"); select.id = "dim-" + column; select.name = column;
       lab.appendChild(span); lab.appendChild(select); dims.appendChild(lab);
     });
@@ -159,7 +165,9 @@
     var thead = $("result").querySelector("thead"), tbody = $("result").querySelector("tbody");
     thead.innerHTML = ""; tbody.innerHTML = "";
     var head = document.createElement("tr");
-    columns.forEach(function (c) { var th = document.createElement("th"); th.textContent = c; head.appendChild(th); });
+    columns.forEach(function (c) {
+      var th = document.createElement("th"); th.textContent = columnLabel(c); th.title = c; head.appendChild(th);
+    });
     thead.appendChild(head);
     rows.slice(0, MAX_TABLE_ROWS).forEach(function (r) {
       var tr = document.createElement("tr");
