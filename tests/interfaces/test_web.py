@@ -80,6 +80,19 @@ def test_catalog_lists_tidy_tables_and_their_values(results_dir):
     assert "notes" in catalog.skipped
 
 
+def test_symlinks_out_of_the_directory_are_not_served(results_dir, tmp_path):
+    outside = tmp_path / "outside.parquet"
+    pd.DataFrame({"year": [2011], "indicator": ["x"], "value": [1.0]}).to_parquet(outside)
+    link = results_dir / "linked.parquet"
+    link.symlink_to(outside)
+    try:
+        catalog = ResultsCatalog(results_dir)
+        assert "linked" not in catalog.tables
+        assert "outside the results directory" in catalog.skipped[str(link)]
+    finally:
+        link.unlink()
+
+
 def test_query_returns_exactly_the_selected_rows(atlas):
     status, body, _ = get(
         atlas, "/api/query?table=participation&indicator=gvc_forward&country=CHN,USA&level=country"
@@ -145,6 +158,18 @@ BAD_REQUESTS = [
     ("/api/query?table=participation&format=xml", 400, "format"),
     ("/api/query?table=participation&table=vax_db", 400, "more than once"),
     ("/api/query?table=scenario/impacts&year_from=2011", 400, "no year column"),
+    ("/api/query?table=participation&country=%00", 400, "unknown country"),
+    (
+        "/api/query?table=participation&country=" + urllib.parse.quote("中国"),
+        400,
+        "unknown country",
+    ),
+    (
+        "/api/query?table=participation&sector=" + urllib.parse.quote("c1%' --"),
+        400,
+        "unknown sector",
+    ),
+    ("/api/query?table=participation&indicator=", 400, "is empty"),
     ("/etc/passwd", 404, "no such page"),
     ("/static/atlas.py", 404, "no such file"),
 ]

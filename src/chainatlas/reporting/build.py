@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -230,7 +229,6 @@ def build_report(
     from chainatlas import sources
     from chainatlas.interfaces.cli.options import atomic_write, parse_years
 
-    started = time.perf_counter()
     lang = names.check_language(lang)
     available = sources.available_years(source, path)
     if years is None or isinstance(years, str):
@@ -281,6 +279,4 @@ def build_report(
         tmp.write_bytes(payload)
         tmp.chmod(0o644)  # a report is meant to be shared; mkstemp creates 0600
 
-    target = atomic_write(out, write)
-    build_report.last_seconds = time.perf_counter() - started  # type: ignore[attr-defined]
-    return target
+    return atomic_write(out, write)
