@@ -88,7 +88,13 @@ def generate_year(folder: Path, year: int, products: list[str], rows: int) -> Pa
 
 
 def main() -> list[dict]:
-    from chainatlas.trade import TradeStore, load_concordances, topk_counts, vulnerability_screen
+    from chainatlas.trade import (
+        TradeStore,
+        export_centrality,
+        load_concordances,
+        topk_counts,
+        vulnerability_screen,
+    )
 
     conc = load_concordances(_concordances())
     classes = conc.classify("HS17")
@@ -153,6 +159,18 @@ def main() -> list[dict]:
                 "exporters": len(holder["topk"]),
             }
         )
+        # Network variants of §10.4 (no target): every product's network solved at once.
+        for variant in ("hits", "pagerank"):
+            seconds, peak = measure(
+                lambda variant=variant: export_centrality(store, [2017], variant=variant)
+            )
+            rows_out.append(
+                {
+                    "name": f"centrality {variant} all products 2017 ({label})",
+                    "seconds": seconds,
+                    "peak_mb": peak,
+                }
+            )
         store.close()
     return rows_out
 

@@ -12,23 +12,23 @@ import pandas as pd
 from scipy import sparse
 
 
-def _block_nodes(edges: pd.DataFrame, group: list[str]) -> tuple[np.ndarray, ...]:
-    """Node ids for (block, country) pairs; returns block id per node, src, dst, weight."""
-    keys = (
-        edges[group].astype(str).agg("\x1f".join, axis=1)
-        if len(group) > 1
-        else edges[group[0]].astype(str)
+def _block_nodes(edges: pd.DataFrame, group: list[str]) -> tuple:
+    """Integer node ids for (block, country) pairs, built with factorize (no string keys).
+
+    Returns (block labels frame, node_block, src, dst, n_nodes).
+    """
+    block_index = edges.groupby(group, sort=True, observed=True).ngroup().to_numpy(np.int64)
+    labels = edges[group].drop_duplicates().sort_values(group).reset_index(drop=True)
+    country_codes, countries = pd.factorize(
+        pd.concat([edges["exporter"], edges["importer"]], ignore_index=True)
     )
-    block_codes, block_index = np.unique(keys.to_numpy(), return_inverse=True)
-    exporters = keys.to_numpy() + "\x1e" + edges["exporter"].astype(str).to_numpy()
-    importers = keys.to_numpy() + "\x1e" + edges["importer"].astype(str).to_numpy()
-    nodes, inverse = np.unique(np.concatenate([exporters, importers]), return_inverse=True)
+    n_countries = max(len(countries), 1)
+    keys = np.concatenate([block_index, block_index]) * n_countries + country_codes
+    nodes, inverse = np.unique(keys, return_inverse=True)
     src = inverse[: len(edges)]
     dst = inverse[len(edges) :]
-    node_block = np.empty(len(nodes), dtype=np.int64)
-    node_block[src] = block_index
-    node_block[dst] = block_index
-    return block_codes, block_index, node_block, src, dst, len(nodes)
+    node_block = nodes // n_countries
+    return labels, node_block, src, dst, len(nodes)
 
 
 def _block_sum(values: np.ndarray, node_block: np.ndarray, n_blocks: int) -> np.ndarray:
@@ -36,34 +36,70 @@ def _block_sum(values: np.ndarray, node_block: np.ndarray, n_blocks: int) -> np.
 
 
 def max_hub_scores(
-    edges: pd.DataFrame, group: list[str], *, max_iter: int = 500, tol: float = 1e-12
+    edges: pd.DataFrame, group: list[str], *, max_iter: int = 300, tol: float = 1e-10
 ) -> pd.DataFrame:
     """Max HITS hub score per block on the weighted exporter->importer network.
 
     ``edges``: columns ``group`` + exporter, importer, value (> 0). Hub scores are normalised
-    to sum 1 within each block (networkx convention), so a single exporter scores 1.
+    to sum 1 within each block (networkx convention), so a single exporter scores 1. The hub
+    vector is the limit of the power iteration from a uniform start: the projection of the
+    uniform vector on the top eigenspace of W W' (unique up to scale even when a product's
+    network has disconnected components with equal top singular values). Blocks that have not
+    converged after ``max_iter`` vectorised iterations are solved exactly by a dense SVD.
     """
-    block_codes, _block_index, node_block, src, dst, n = _block_nodes(edges, group)
+    labels, node_block, src, dst, n = _block_nodes(edges, group)
     weights = edges["value"].to_numpy(dtype=float)
     W = sparse.csr_matrix((weights, (src, dst)), shape=(n, n))
     WT = W.T.tocsr()
-    n_blocks = len(block_codes)
+    n_blocks = len(labels)
     block_size = np.bincount(node_block, minlength=n_blocks).astype(float)
     hub = 1.0 / block_size[node_block]
+    # Node ids are sorted by block (see _block_nodes): per-block maxima via reduceat.
+    starts = np.searchsorted(node_block, np.arange(n_blocks))
+    block_delta = np.full(n_blocks, np.inf)
     for _ in range(max_iter):
         auth = WT @ hub
         auth /= _block_sum(auth, node_block, n_blocks)[node_block]
         new = W @ auth
         new /= _block_sum(new, node_block, n_blocks)[node_block]
-        delta = np.abs(new - hub).max()
+        block_delta = np.maximum.reduceat(np.abs(new - hub), starts)
         hub = new
-        if delta < tol:
+        if block_delta.max() < tol:
             break
     is_exporter = np.zeros(n, dtype=bool)
     is_exporter[src] = True
     best = np.full(n_blocks, 0.0)
     np.maximum.at(best, node_block[is_exporter], hub[is_exporter])
-    return _frame(block_codes, group, best, "hub_max")
+    slow = np.flatnonzero(block_delta >= tol)
+    if len(slow):
+        best[slow] = _dense_hub_max(slow, node_block, src, dst, weights)
+    return labels.assign(hub_max=best)
+
+
+def _dense_hub_max(
+    blocks: np.ndarray,
+    node_block: np.ndarray,
+    src: np.ndarray,
+    dst: np.ndarray,
+    weights: np.ndarray,
+) -> np.ndarray:
+    """Exact max hub score for the given blocks (one small dense SVD each)."""
+    edge_block = node_block[src]
+    order = np.argsort(edge_block, kind="stable")
+    sorted_blocks = edge_block[order]
+    out = np.empty(len(blocks))
+    for position, block in enumerate(blocks):
+        lo, hi = np.searchsorted(sorted_blocks, [block, block + 1])
+        picked = order[lo:hi]
+        rows, r_index = np.unique(src[picked], return_inverse=True)
+        cols, c_index = np.unique(dst[picked], return_inverse=True)
+        matrix = np.zeros((len(rows), len(cols)))
+        np.add.at(matrix, (r_index, c_index), weights[picked])
+        u, sigma, _vt = np.linalg.svd(matrix, full_matrices=False)
+        top = u[:, sigma >= sigma[0] * (1 - 1e-9)]
+        hub = np.clip(top @ (top.T @ np.ones(len(rows))), 0.0, None)
+        out[position] = hub.max() / hub.sum()
+    return out
 
 
 def max_pagerank_reversed(
@@ -78,12 +114,12 @@ def max_pagerank_reversed(
 
     Teleport and dangling mass stay inside each product's block (uniform over its nodes).
     """
-    block_codes, _block_index, node_block, src, dst, n = _block_nodes(edges, group)
+    labels, node_block, src, dst, n = _block_nodes(edges, group)
     weights = edges["value"].to_numpy(dtype=float)
     # Reversed edges: importer (dst) -> exporter (src); column-stochastic transition.
     out_weight = np.bincount(dst, weights=weights, minlength=n)
     T = sparse.csr_matrix((weights / out_weight[dst], (src, dst)), shape=(n, n))
-    n_blocks = len(block_codes)
+    n_blocks = len(labels)
     block_size = np.bincount(node_block, minlength=n_blocks).astype(float)
     dangling = out_weight == 0
     rank = 1.0 / block_size[node_block]
@@ -101,19 +137,7 @@ def max_pagerank_reversed(
     is_exporter[src] = True
     best = np.full(n_blocks, 0.0)
     np.maximum.at(best, node_block[is_exporter], rank[is_exporter])
-    return _frame(block_codes, group, best, "pagerank_max")
-
-
-def _frame(
-    block_codes: np.ndarray, group: list[str], values: np.ndarray, name: str
-) -> pd.DataFrame:
-    if len(group) > 1:
-        parts = pd.Series(block_codes).str.split("\x1f", expand=True)
-        parts.columns = group
-    else:
-        parts = pd.DataFrame({group[0]: block_codes})
-    parts[name] = values
-    return parts
+    return labels.assign(pagerank_max=best)
 
 
 __all__ = ["max_hub_scores", "max_pagerank_reversed"]
