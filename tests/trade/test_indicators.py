@@ -341,3 +341,22 @@ def test_unknown_year_and_importer(lithium_store):
         importer_hhi(lithium_store, "CHN", [2019])
     with pytest.raises(ChainAtlasError, match="has no flows"):
         importer_hhi(lithium_store, "XYZ", [2018])
+
+
+def test_hits_dense_fallback_agrees_with_power_iteration():
+    from chainatlas.trade.network import max_hub_scores
+
+    rng = np.random.default_rng(7)
+    rows = []
+    for product in range(6):
+        for _ in range(40):
+            a, b = rng.choice(12, size=2, replace=False)
+            rows.append((product, f"C{a:02d}", f"C{b:02d}", float(rng.pareto(1.2) + 0.01)))
+    # product 6: two disconnected pairs with equal weight -> hubs 1/2, 1/2
+    rows += [(6, "C00", "C01", 1.0), (6, "C02", "C03", 1.0)]
+    edges = pd.DataFrame(rows, columns=["hs6", "exporter", "importer", "value"])
+    edges = edges.groupby(["hs6", "exporter", "importer"], as_index=False)["value"].sum()
+    iterated = max_hub_scores(edges, ["hs6"], max_iter=5000, tol=1e-14)
+    dense = max_hub_scores(edges, ["hs6"], max_iter=1)  # every block takes the SVD path
+    np.testing.assert_allclose(dense["hub_max"], iterated["hub_max"], rtol=1e-9)
+    assert dense["hub_max"].iloc[-1] == pytest.approx(0.5)
