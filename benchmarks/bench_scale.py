@@ -16,7 +16,9 @@ Environment variables shrink the runs for a quick check:
 ``CHAINATLAS_BENCH_YEARS`` (default 1995-2011), ``CHAINATLAS_BENCH_EXIO`` (GxN, default
 49x200), ``CHAINATLAS_BENCH_EXIO_LIMIT`` (default 3GB: forces several exporter batches),
 ``CHAINATLAS_BENCH_SCENARIOS`` (default 10000), ``CHAINATLAS_BENCH_WORKERS`` (default 2),
-``CHAINATLAS_BENCH_SKIP`` (comma list of panel,exio,sweep).
+``CHAINATLAS_BENCH_SIZES`` (default adb:73x35,icio:81x50: one synthetic year of each size on
+the standard path, for the per-year cost model in docs/scaling.md),
+``CHAINATLAS_BENCH_SKIP`` (comma list of sizes,panel,exio,sweep).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ EXIO = os.environ.get("CHAINATLAS_BENCH_EXIO", "49x200")
 EXIO_LIMIT = os.environ.get("CHAINATLAS_BENCH_EXIO_LIMIT", "3GB")
 SCENARIOS = int(os.environ.get("CHAINATLAS_BENCH_SCENARIOS", "10000"))
 WORKERS = int(os.environ.get("CHAINATLAS_BENCH_WORKERS", "2"))
+SIZES = os.environ.get("CHAINATLAS_BENCH_SIZES", "adb:73x35,icio:81x50")
 SKIP = set(filter(None, os.environ.get("CHAINATLAS_BENCH_SKIP", "").split(",")))
 
 
@@ -61,10 +64,10 @@ def panel_units():
     from chainatlas.interfaces.cli.options import parse_years
 
     years = parse_years(YEARS)
-    return years, [
-        *decompose_units("wiod2013", WIOD, years, "wwz", "sector"),
-        *decompose_units("wiod2013", WIOD, years, "bm-source", "sector"),
-    ]
+    wwz = decompose_units("wiod2013", WIOD, years, "wwz", "sector")
+    bm = decompose_units("wiod2013", WIOD, years, "bm-source", "sector")
+    # year-major order: a process runs both methods on the table (and B) it has loaded
+    return years, [unit for pair in zip(wwz, bm, strict=True) for unit in pair]
 
 
 def bench_panel(cluster_address: str, client) -> list[dict]:
@@ -235,16 +238,45 @@ def bench_exio() -> dict:
     }
 
 
+def bench_size(label: str) -> dict:
+    """Child process: one year's WWZ + BM (source) on a synthetic table of a published size."""
+    from chainatlas.decompositions import decompose
+    from chainatlas.execution.synthetic import synthetic_table
+
+    name, _, shape = label.partition(":")
+    G, N = (int(p) for p in shape.lower().split("x"))
+    model = synthetic_table(G, N, seed=11)
+    start = time.perf_counter()
+    wwz_frame = decompose(model, "wwz").to_frame("sector")
+    wwz_seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    bm_frame = decompose(model, "bm-source").to_frame("sector")
+    bm_seconds = time.perf_counter() - start
+    return {
+        "name": f"{name}-size year wwz+bm {G}x{N} (GN={G * N}), standard path",
+        "seconds": wwz_seconds + bm_seconds,
+        "peak_mb": peak_mb(),
+        "wwz_seconds": round(wwz_seconds, 2),
+        "bm_source_seconds": round(bm_seconds, 2),
+        "rows": len(wwz_frame) + len(bm_frame),
+    }
+
+
+def child(*args: str) -> dict:
+    proc = subprocess.run(
+        [sys.executable, __file__, *args], capture_output=True, text=True, cwd=ROOT
+    )
+    if proc.returncode != 0:
+        return {"name": " ".join(args), "error": proc.stderr.strip()[-500:]}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
 def main() -> list[dict]:
     rows: list[dict] = []
+    if "sizes" not in SKIP:
+        rows += [child("size", label) for label in SIZES.split(",") if label]
     if "exio" not in SKIP:
-        proc = subprocess.run(
-            [sys.executable, __file__, "exio"], capture_output=True, text=True, cwd=ROOT
-        )
-        if proc.returncode != 0:
-            rows.append({"name": "exiobase-size wwz", "error": proc.stderr.strip()[-500:]})
-        else:
-            rows.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+        rows.append(child("exio"))
     if not {"panel", "sweep"} <= SKIP:
         from distributed import Client, LocalCluster
 
@@ -268,6 +300,8 @@ def main() -> list[dict]:
 if __name__ == "__main__":
     if sys.argv[1:] == ["exio"]:
         print(json.dumps(bench_exio()))
+    elif sys.argv[1:2] == ["size"]:
+        print(json.dumps(bench_size(sys.argv[2])))
     else:
         for row in main():
             print(json.dumps(row))
