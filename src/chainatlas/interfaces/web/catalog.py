@@ -67,6 +67,7 @@ class ResultTable:
             "measure": self.measure,
             "indicators": self.measures,
             "dimensions": self.dimensions,
+            "numeric_columns": self.numeric_dimensions,
             "years": self.years,
         }
 

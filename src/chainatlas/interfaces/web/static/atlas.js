@@ -141,11 +141,14 @@
     var columns = result.columns, rows = result.rows, table = state.table;
     var yearAt = columns.indexOf("year"), valueAt = columns.indexOf("value");
     // series = every non-year, non-value column that varies
+    var numeric = table.numeric_columns || [];
     var keyCols = columns.map(function (c, i) { return i; }).filter(function (i) {
-      if (i === yearAt || i === valueAt) return false;
+      if (i === yearAt || i === valueAt || numeric.indexOf(columns[i]) >= 0) return false;
       var first = rows.length ? rows[0][i] : null;
       return rows.some(function (r) { return r[i] !== first; });
     });
+    var econ = economyColumn(table);  // the economy first in series names: "China · shock"
+    keyCols.sort(function (a, b) { return (columns[b] === econ) - (columns[a] === econ) || a - b; });
     var series = {}, order = [];
     rows.forEach(function (r) {
       var key = keyCols.map(function (i) { return label(columns[i], r[i]); }).join(" · ") || label(table.measure, $("indicator").value) || "value";
@@ -153,9 +156,17 @@
       series[key].x.push(yearAt >= 0 ? r[yearAt] : series[key].x.length);
       series[key].y.push(r[valueAt]);
     });
-    var traces = order.slice(0, MAX_SERIES).map(function (key) {
-      return { type: "scatter", mode: "lines+markers", name: key, x: series[key].x, y: series[key].y };
-    });
+    var years = {};
+    rows.forEach(function (r) { years[yearAt >= 0 ? r[yearAt] : ""] = true; });
+    var traces;
+    if (Object.keys(years).length <= 1) {
+      // one year (e.g. a scenario): a bar per series instead of one-point lines
+      traces = [{ type: "bar", x: order.slice(0, 200), y: order.slice(0, 200).map(function (k) { return series[k].y[0]; }) }];
+    } else {
+      traces = order.slice(0, MAX_SERIES).map(function (key) {
+        return { type: "scatter", mode: "lines+markers", name: key, x: series[key].x, y: series[key].y };
+      });
+    }
     var layout = {
       margin: { l: 60, r: 20, t: 30, b: 40 }, template: "plotly_white",
       title: { text: label(table.measure, $("indicator").value) || table.name, font: { size: 14 } },
