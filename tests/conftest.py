@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import os
+import sys
 from functools import lru_cache
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# pytest runs with --import-mode=importlib (test basenames may repeat across folders), so the
+# helper modules beside each area's tests are put on sys.path here.
+for _area in sorted((ROOT / "tests").iterdir()):
+    if _area.is_dir() and not _area.name.startswith((".", "_")) and str(_area) not in sys.path:
+        sys.path.insert(0, str(_area))
 SHARED = Path(os.environ.get("CHAINATLAS_SHARED", ROOT.parent / "shared"))
 
 
