@@ -314,3 +314,37 @@ def test_atlas_over_real_indicator_output(wiod_dir, wiod_loader, tmp_path):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_atlas_over_real_scenario_output(wiod_dir, tmp_path):
+    """`chainatlas scenario run` output (wide tables with a measure column) is served too."""
+    from pathlib import Path
+
+    scenario = (
+        Path(__file__).resolve().parents[2]
+        / "examples"
+        / "scenarios"
+        / "china_intermediates_minus2.toml"
+    )
+    if not scenario.exists():
+        pytest.skip("scenario example not in this checkout")
+    out = tmp_path / "scenario"
+    run = subprocess.run(
+        [sys.executable, "-m", "chainatlas.interfaces.cli.main", "scenario", "run",
+         str(scenario), "--path", str(wiod_dir), "--out", str(out)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    server, base = serve_in_thread(out)
+    try:
+        status, body, _ = get(base, "/api/query?table=country&measure=exports&country=USA")
+        assert status == 200 and body["count"] >= 1
+        got = pd.DataFrame(body["rows"], columns=body["columns"])
+        expected = pd.read_parquet(out / "country.parquet")
+        expected = expected[(expected["measure"] == "exports") & (expected["country"] == "USA")]
+        assert sorted(got["change"]) == pytest.approx(sorted(expected["change"]), rel=1e-12)
+        status, body, _ = get(base, "/api/query?table=country&measure=exports&indicator=gdp")
+        assert status == 400 and "not both" in body["error"]
+    finally:
+        server.shutdown()
+        server.server_close()
