@@ -70,4 +70,4 @@ def test_shortening_panel_flags_falls(wiod_loader):
     assert bool(chn.loc[2009, "shortened_f"]) == bool(
         change < 0 or chn.loc[2009, "d_pl_gvc_international_f"] < 0
     )
-    assert np.isnan(chn.loc[2008, "d_plv_gvc"])
+    assert np.isnan(chn.loc[2008, "d_plv_gvc"]) and np.isnan(chn.loc[2008, "shortened_f"])

@@ -38,6 +38,23 @@ def test_all_sets_are_tidy_with_missing_members(wiod2011):
     assert {"wwyz2017-production", "koopman2010-default", "adb-trade"} <= methods
 
 
+def test_panel_adds_groups_and_shortening(wiod_loader):
+    from chainatlas.indicators import indicator_panel
+
+    out = indicator_panel([2010, 2011], wiod_loader, ["length", "participation"], ["NEA"])
+    assert set(out) == {"length", "participation", "shortening", "groups"}
+    short = out["shortening"]
+    assert list(short.columns) == ["year", "level", "country", "sector", "indicator", "value"]
+    get = short.set_index(["year", "level", "country", "sector", "indicator"])["value"]
+    key = ("country", "CHN", "TOTAL")
+    change = get[(2011, *key, "plv_gvc")] - get[(2010, *key, "plv_gvc")]
+    assert get[(2011, *key, "d_plv_gvc")] == pytest.approx(change)
+    assert np.isnan(get[(2010, *key, "shortened_f")])
+    groups = out["groups"]
+    assert set(groups[groups["status"] == "missing"]["member"]) == {"MNG"}
+    assert out["length"].attrs["missing_members_by_year"]["2011"] == {"NEA": ["MNG"]}
+
+
 def test_unknown_set_and_option_are_errors(wiod2011):
     from chainatlas.errors import ChainAtlasError
 

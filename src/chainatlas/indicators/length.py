@@ -182,6 +182,11 @@ def shortening_panel(length_frame: pd.DataFrame, participation_frame: pd.DataFra
     for column in ("plv_gvc", "pl_gvc_international_f", "ply_gvc", "pl_gvc_international_b"):
         if column in wide:
             wide[f"d_{column}"] = grouped[column].diff()
-    wide["shortened_f"] = (wide.get("d_plv_gvc") < 0) | (wide.get("d_pl_gvc_international_f") < 0)
-    wide["shortened_b"] = (wide.get("d_ply_gvc") < 0) | (wide.get("d_pl_gvc_international_b") < 0)
+    for direction, total, intl in (
+        ("f", "d_plv_gvc", "d_pl_gvc_international_f"),
+        ("b", "d_ply_gvc", "d_pl_gvc_international_b"),
+    ):
+        fell = (wide[total] < 0) | (wide[intl] < 0)
+        # first year of the panel (no previous year): NaN, not "did not shorten"
+        wide[f"shortened_{direction}"] = np.where(wide[total].isna(), np.nan, fell.astype(float))
     return wide.reset_index()

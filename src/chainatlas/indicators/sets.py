@@ -194,6 +194,35 @@ def groups_frame(model: MRIOModel, groups: Sequence[ResolvedGroup]) -> pd.DataFr
     return pd.DataFrame(rows, columns=["year", "group", "member", "status", "version"])
 
 
+def shortening_frame(
+    length_frame: pd.DataFrame, participation_frame: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """METHODS §6.2 panel in tidy form (year, level, country, sector, indicator, value):
+    PL_GVC, its international and domestic parts and their ratio, the complex-GVC share of
+    VA, year-on-year changes d_* and the 'shortened' flags (1/0)."""
+    from chainatlas.indicators.length import shortening_panel
+
+    keep = ("country", "sector_group", "group", "group_sector_group", "world")
+    length_frame = length_frame[length_frame["level"].isin(keep)]
+    if participation_frame is not None:
+        participation_frame = participation_frame[participation_frame["level"].isin(keep)]
+    wide = shortening_panel(length_frame, participation_frame)
+    tidy = wide.melt(
+        id_vars=["year", "level", "country", "sector"], var_name="indicator", value_name="value"
+    )
+    tidy = tidy[["year", "level", "country", "sector", "indicator", "value"]]
+    tidy.attrs = {
+        "set": "shortening",
+        "missing_members": dict(length_frame.attrs.get("missing_members", {})),
+        "notes": [
+            "shortened_* = 1 when PL_GVC or its international part fell since the "
+            "previous year in the panel"
+        ],
+        "share_exceptions": [],
+    }
+    return tidy
+
+
 def indicator_panel(
     years: Iterable[int],
     loader: Callable[[int], MRIOModel],
@@ -245,6 +274,8 @@ def indicator_panel(
             "source": frames[0].attrs.get("source", ""),
         }
         out[name] = frame
+    if "length" in out and out["length"]["year"].nunique() > 1:
+        out["shortening"] = shortening_frame(out["length"], out.get("participation"))
     out["groups"] = (
         pd.concat(membership, ignore_index=True)
         if membership
