@@ -135,3 +135,17 @@ def test_bad_options_are_one_line_errors(wiod_dir, tmp_path, args, message):
     assert result.returncode == 2, result.stderr
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_cache_key_follows_data_and_code(tmp_path, monkeypatch):
+    from chainatlas.reporting import data
+
+    table = tmp_path / "wiot_2011.RData"
+    table.write_bytes(b"one")
+    first = data.data_fingerprint("wiod2013", tmp_path)
+    assert data.data_fingerprint("wiod2013", tmp_path) == first
+    table.write_bytes(b"changed table")
+    changed = data.data_fingerprint("wiod2013", tmp_path)
+    assert changed != first
+    monkeypatch.setattr(data, "code_fingerprint", lambda: "other code")
+    assert data.data_fingerprint("wiod2013", tmp_path) != changed

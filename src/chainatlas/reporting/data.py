@@ -166,9 +166,41 @@ def year_tables(model: MRIOModel) -> dict[str, pd.DataFrame]:
 
 
 # ----------------------------------------------------------------------------- cache
+# Modules whose code computes the cached tables: a change to any of them invalidates the cache.
+CODE_MODULES = (
+    "chainatlas.core.model",
+    "chainatlas.core.value_added",
+    "chainatlas.indicators._common",
+    "chainatlas.indicators.participation",
+    "chainatlas.indicators.length",
+    "chainatlas.indicators.linkage",
+    "chainatlas.indicators.network",
+    "chainatlas.indicators.dependence",
+    "chainatlas.reporting.data",
+)
+
+
+def code_fingerprint() -> str:
+    """Hash of the source of :data:`CODE_MODULES` (so cached numbers follow code changes)."""
+    import importlib.util
+
+    digest = hashlib.sha256()
+    for name in CODE_MODULES:
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.origin and Path(spec.origin).is_file():
+            digest.update(Path(spec.origin).read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def data_fingerprint(source: str, path: Path) -> str:
-    """Short hash of the source name, the resolved path and its files' sizes and mtimes."""
-    parts: list[str] = [source.lower(), str(path.resolve()), f"v{CACHE_VERSION}"]
+    """Short hash of the source name, the resolved path, its files' sizes and mtimes, and the
+    code computing the tables."""
+    parts: list[str] = [
+        source.lower(),
+        str(path.resolve()),
+        f"v{CACHE_VERSION}",
+        code_fingerprint(),
+    ]
     files = sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
     for file in files:
         stat = file.stat()
