@@ -194,3 +194,30 @@ def test_adb_derived_definitions_consistent():
         rtol=1e-6,
     )  # fmt: skip
     assert np.allclose(lengths["GVC_POS"], lengths["PLv_GVC"] / lengths["PLy_GVC"], rtol=1e-9)
+
+
+def test_indicators_cli_user_groups_and_satellite(tmp_path, wiod_dir, wiod2011):
+    groups = tmp_path / "groups.toml"
+    groups.write_text('[groups.CHIPS]\nmembers = ["TWN", "KOR", "JPN", "SGP"]\n')
+    m = wiod2011
+    satellite = pd.DataFrame(
+        {"country": m.row_index.get_level_values(0), "sector": m.row_index.get_level_values(1),
+         "value": np.abs(m.x) / 1000.0, "year": 2011}
+    )  # fmt: skip
+    sat_path = tmp_path / "co2.csv"
+    satellite.to_csv(sat_path, index=False)
+    out = tmp_path / "res"
+    result = runner.invoke(
+        app, ["indicators", "--source", "wiod2013", "--path", str(wiod_dir), "--years", "2011",
+              "--set", "vax", "--groups", "CHIPS", "--groups-file", str(groups),
+              "--satellite", str(sat_path), "--satellite-name", "co2", "--out", str(out)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    vax = pd.read_parquet(out / "vax.parquet")
+    chips = vax[(vax["exporter"] == "CHIPS") & (vax["indicator"] == "vax")]["value"].iloc[0]
+    members = vax[vax["exporter"].isin(["TWN", "KOR", "JPN"]) & (vax["indicator"] == "vax")
+                  & (vax["level"] == "country")]["value"].sum()  # fmt: skip
+    assert chips == pytest.approx(members)
+    assert read_metadata(out / "vax.parquet")["missing_members"] == {"CHIPS": ["SGP"]}
+    co2 = pd.read_parquet(out / "satellite.parquet").set_index(["country", "indicator"])["value"]
+    assert co2[("WORLD", "co2_cba")] == pytest.approx(co2[("WORLD", "co2_pba")], rel=1e-6)
