@@ -91,3 +91,39 @@ def test_backend_option_errors_exit_2(wiod_dir, tmp_path):
         assert message in " ".join(result.stderr.split()), (extra, result.stderr)
         assert "Traceback" not in result.stderr
     assert not (tmp_path / "out" / "wwz_country").exists()
+
+
+def test_ctrl_c_on_dask_stops_cleanly_and_a_rerun_resumes(wiod_dir, tmp_path):
+    import os
+    import signal
+    import time
+
+    out = tmp_path / "panel"
+    args = [
+        "decompose", "--source", "wiod2013", "--path", str(wiod_dir), "--years", "1995-2004",
+        "--method", "wwz", "--level", "country", "--out", str(out),
+    ]  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "chainatlas.interfaces.cli.main", *args,
+         "--backend", "dask", "--scheduler", "local:2"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )  # fmt: skip
+    markers = out / "_chainatlas" / "units"
+    deadline = time.time() + 240
+    while time.time() < deadline and len(list(markers.glob("*.json"))) < 2:
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.1)
+    os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C in a terminal: the whole process group
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    kept = len(list(markers.glob("*.json")))
+    assert 2 <= kept < 10
+    assert f"interrupted: {kept} of 10 units finished and kept" in " ".join(stderr.split())
+    # every kept year is complete and alone in its partition; nothing half-written
+    parts = sorted(p.parent.name for p in (out / "wwz_country").rglob("*.parquet"))
+    assert len(parts) == len(set(parts)) == kept
+    assert list((out / "_chainatlas" / "tmp").iterdir()) == []
+    rerun = run_cli(*args)
+    assert rerun.returncode == 0, rerun.stderr
+    assert f"{10 - kept} year(s) computed, {kept} already done" in rerun.stdout

@@ -12,6 +12,8 @@ Both expose ``run(func, calls)``, yielding ``(index, result)`` as calls finish, 
 from __future__ import annotations
 
 import logging
+import signal
+import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol
@@ -83,14 +85,25 @@ class DaskBackend:
         kind, target = parse_scheduler(scheduler)
         self.cluster = None
         if kind == "local":
-            self.cluster = LocalCluster(
-                n_workers=int(target),
-                threads_per_worker=1,
-                processes=True,
-                memory_limit=worker_memory or "auto",
-                dashboard_address=":0",
-                silence_logs=logging.ERROR,
-            )
+            # Worker processes started while SIGINT is ignored keep ignoring it (Python only
+            # installs its KeyboardInterrupt handler when SIGINT is at its default), so Ctrl-C
+            # in a terminal reaches this process alone and the cluster is shut down in order
+            # instead of every worker printing a traceback.
+            previous = None
+            if threading.current_thread() is threading.main_thread():
+                previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+            try:
+                self.cluster = LocalCluster(
+                    n_workers=int(target),
+                    threads_per_worker=1,
+                    processes=True,
+                    memory_limit=worker_memory or "auto",
+                    dashboard_address=":0",
+                    silence_logs=logging.ERROR,
+                )
+            finally:
+                if previous is not None:
+                    signal.signal(signal.SIGINT, previous)
             self.client = Client(self.cluster)
         else:
             try:

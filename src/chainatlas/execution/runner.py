@@ -124,6 +124,7 @@ def run_units(
     outputs: dict[int, Any] = {}
     root = str(store.root) if store is not None else None
     title = label or (units[0].task if units else "run")
+    interrupted = False
     try:
         if engine.dashboard_link and progress:
             console.print(
@@ -138,19 +139,20 @@ def run_units(
                 result.computed.append(pending[index].key)
                 bar.advance(task)
     except KeyboardInterrupt:
-        done = len(skipped) + len(result.computed)
+        interrupted = True
+        raise
+    finally:
+        engine.close()  # cancels what has not started; running units finish or are dropped
         if store is not None:
+            _register(store, console)
+        _clear_model_cache()
+        if interrupted and store is not None:
+            done = sum(store.is_done(u) for u in units)
             console.print(
                 f"interrupted: {done} of {len(units)} units finished and kept in {store.root}; "
                 "run the same command again to resume",
                 highlight=False,
             )
-        raise
-    finally:
-        engine.close()
-        if store is not None:
-            _register(store, console)
-        _clear_model_cache()
     result.seconds = time.perf_counter() - start
     if store is None:
         result.frames = _concatenate([outputs[i] for i in sorted(outputs)])

@@ -52,7 +52,11 @@ err_console = Console(stderr=True)
 def run(argv: list[str] | None = None) -> None:
     """Run the CLI; exit code 2 with a one-line message for user errors."""
     try:
-        app(args=argv, standalone_mode=False)
+        code = app(args=argv, standalone_mode=False)
+        # without standalone mode click returns (not raises) the exit code of typer.Exit and
+        # of Ctrl-C (130); pass it on
+        if isinstance(code, int) and not isinstance(code, bool) and code != 0:
+            sys.exit(code)
     except ChainAtlasError as exc:
         err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(2)
