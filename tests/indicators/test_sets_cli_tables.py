@@ -221,3 +221,25 @@ def test_indicators_cli_user_groups_and_satellite(tmp_path, wiod_dir, wiod2011):
     assert read_metadata(out / "vax.parquet")["missing_members"] == {"CHIPS": ["SGP"]}
     co2 = pd.read_parquet(out / "satellite.parquet").set_index(["country", "indicator"])["value"]
     assert co2[("WORLD", "co2_cba")] == pytest.approx(co2[("WORLD", "co2_pba")], rel=1e-6)
+
+
+def test_adb_rci_uses_our_definition():
+    """ADB rci.parquet columns obey RCI = [W/((X+M)/2)] / [((X+M)/2)/World] — the formula of
+    chainatlas.indicators.trends._rci (checked by feeding their components through it)."""
+    from chainatlas.indicators.trends import _rci
+
+    base = require_shared("data/adb_mrio_derived/ksreyes_mrio_processing")
+    rci = pd.read_parquet(base / "rci.parquet")
+    assert np.allclose(rci["share_within"], rci["within"] / ((rci["exports"] + rci["imports"]) / 2))
+    assert np.allclose(rci["share_world"], (rci["exports"] + rci["imports"]) / 2 / rci["world"])
+    for row in rci.itertuples():
+        # a 2-economy flow matrix reproducing their components: region = economy 0 + 1
+        flows = np.array([[0.0, row.within / 2, row.exports - row.within],
+                          [row.within / 2, 0.0, 0.0],
+                          [row.imports - row.within, 0.0, 0.0]])  # fmt: skip
+        flows[2, 2] = 0.0
+        extra = row.world - flows.sum()
+        flows = np.pad(flows, ((0, 1), (0, 1)))
+        flows[3, 2] = extra  # trade outside the region to reach their world total
+        ours = _rci(flows, np.array([True, True, False, False]))
+        assert ours["rci"] == pytest.approx(row.rci, rel=1e-9)
