@@ -113,6 +113,8 @@ def test_single_country_resolves_and_row_is_rejected():
         resolve_group("ROW", WIOD_COUNTRIES)
     with pytest.raises(ChainAtlasError, match="unknown group"):
         resolve_group("ATLANTIS", WIOD_COUNTRIES)
+    with pytest.raises(ChainAtlasError, match="NZL is neither a configured group nor a country"):
+        resolve_group("NZL", WIOD_COUNTRIES)
 
 
 def test_user_groups_from_dict_and_toml(tmp_path):

@@ -259,6 +259,12 @@ class GroupRegistry:
                 raise ChainAtlasError(
                     "RoW cannot be used as a group (METHODS §8 rule 4)", location=f"group {name}"
                 )
+            if _ISO3.match(code):
+                raise ChainAtlasError(
+                    f"{code} is neither a configured group nor a country of this table "
+                    f"({len(table)} countries: {', '.join(table[:8])}, …)",
+                    location=f"group {name}",
+                )
             raise ChainAtlasError(
                 f"unknown group or country {name!r}; known groups: {', '.join(self.names())}",
                 location=f"group {name}",
