@@ -127,3 +127,15 @@ def test_ctrl_c_on_dask_stops_cleanly_and_a_rerun_resumes(wiod_dir, tmp_path):
     rerun = run_cli(*args)
     assert rerun.returncode == 0, rerun.stderr
     assert f"{10 - kept} year(s) computed, {kept} already done" in rerun.stdout
+
+
+def test_memory_limit_too_small_for_a_method_without_batching(wiod_dir, tmp_path):
+    result = run_cli(
+        "decompose", "--source", "wiod2013", "--path", str(wiod_dir), "--year", "2011",
+        "--method", "bm-source", "--memory-limit", "50MB", "--out", str(tmp_path / "bm.csv"),
+    )  # fmt: skip
+    assert result.returncode == 2
+    message = " ".join(result.stderr.split())
+    assert "bm-source on a 41×35 table needs about" in message
+    assert "implemented for wwz only" in message
+    assert not (tmp_path / "bm.csv").exists()

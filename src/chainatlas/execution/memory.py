@@ -77,8 +77,8 @@ def wwz_standard_bytes(G: int, N: int, F: int = 5) -> int:
 
     The model caches A, the LU factors of I − A and B (3 GN²) next to Z; forming B needs an
     identity right-hand side (1 GN², transient) and wwz copies A into contiguous (G, G, N, N)
-    blocks (1 GN²): 6 GN² with Z (measured: 4.6 GB at GN = 9,800, estimate 4.9 GB). The (G, G, N, ·) stacks are small next to those: 11 + 11 + 16 + 16
-    (G·G·N) arrays.
+    blocks (1 GN²): 6 GN² with Z (measured: 4.6 GB at GN = 9,800, estimate 4.9 GB). The
+    (G, G, N, ·) stacks are small next to those: 11 + 11 + 16 + 16 (G·G·N) arrays.
     """
     GN = G * N
     stacks = FLOAT * G * G * N * (2 * WWZ_INNER_VECTORS + 2 * WWZ_TERM_COUNT)

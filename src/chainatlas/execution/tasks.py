@@ -67,9 +67,24 @@ def decompose_task(unit: WorkUnit) -> dict[str, pd.DataFrame]:
 
         result = wwz_batched(model, unit.memory_limit)
     else:
+        if unit.memory_limit is not None:
+            _check_standard_fits(model, method, unit.memory_limit)
         result = decompose(model, method)
     frame = result.to_frame(level, wide=bool(unit.params.get("wide", False)))
     return {decompose_dataset(method, level): frame}
+
+
+def _check_standard_fits(model: MRIOModel, method: str, limit: int) -> None:
+    """Methods without a batched path keep A, the LU factors and B: refuse what cannot fit."""
+    from chainatlas.execution.memory import format_bytes, wwz_standard_bytes
+
+    need = wwz_standard_bytes(model.G, model.N, model.F)
+    if need > limit:
+        raise ChainAtlasError(
+            f"{method} on a {model.G}×{model.N} table needs about {format_bytes(need)} "
+            f"(dense A, LU factors and B), more than --memory-limit {format_bytes(limit)}; "
+            "batching under a memory limit is implemented for wwz only"
+        )
 
 
 # ---------------------------------------------------------------------- generic per-year calls
