@@ -253,3 +253,15 @@ def test_value_added_matches_pymrio(wiod2011, reference_dir):
     expected = region_ref.set_index("region")["VA"].reindex(footprint.index)
     assert expected.notna().all()
     assert np.abs(footprint - expected).max() <= 1e-8 * expected.abs().max()
+
+
+def test_aggregate_keeps_rounding_artefacts_of_real_tables(wiod_loader):
+    """WIOD 2011 keeps LUX rows with output −1 (rounding); aggregation must still work."""
+    model = wiod_loader(2011)
+    assert np.any(model.x < 0)
+    grouped = model.aggregate(countries={"BENELUX": ["BEL", "NLD", "LUX"]})
+    assert grouped.G == model.G - 2
+    np.testing.assert_allclose(grouped.x.sum(), model.x.sum(), rtol=1e-12)
+    np.testing.assert_allclose(va_mod.gdp(grouped).sum(), va_mod.gdp(model).sum(), rtol=1e-12)
+    untouched = model.aggregate(sectors={"c1": ["c1"]})
+    assert any("negative output kept" in note for note in untouched.validation.notes)

@@ -94,6 +94,7 @@ class MRIOModel:
         inventory_category: str | None = None,
         published_va: np.ndarray | None = None,
         origin: str | None = None,
+        accept_negative_output: bool = False,
     ) -> MRIOModel:
         """Validate arrays and labels and build the model.
 
@@ -102,6 +103,9 @@ class MRIOModel:
         on when the table is integer-valued (a rounded copy, like the WIOD R package) or
         when no x was given; off otherwise. The report says what was done.
         ``origin`` names the file the arrays came from, for error messages.
+        ``accept_negative_output``: for tables derived from an already validated model
+        (aggregation, counterfactuals) that carry its kept rounding artefacts; the rows are
+        listed in the notes instead of raising.
         """
         countries = tuple(str(c) for c in countries)
         sectors = tuple(str(s) for s in sectors)
@@ -192,6 +196,12 @@ class MRIOModel:
                     "0); their A columns are 0 and v = va/x"
                 )
             negative = negative[~artefact]
+        if negative.size and accept_negative_output:
+            notes.append(
+                "negative output kept (derived table): "
+                + ", ".join(f"{row_labels[i]} ({x[i]:.6g})" for i in negative[:10])
+            )
+            negative = negative[:0]
         if negative.size:
             shown = ", ".join(f"{row_labels[i]} ({x[i]:.6g})" for i in negative[:5])
             raise ValidationError(
@@ -476,6 +486,7 @@ class MRIOModel:
             source=self.source,
             units=self.units,
             inventory_category=self.inventory_category,
+            accept_negative_output=bool(np.any(self.x < 0)),
         )
 
 

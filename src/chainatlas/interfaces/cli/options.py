@@ -53,11 +53,23 @@ def atomic_write(path: str | os.PathLike[str], writer: Callable[[Path], None]) -
     tmp = Path(tmp_name)
     try:
         writer(tmp)
+        # mkstemp creates 0600 files; give the result the mode a plain open() would (or the
+        # mode of the file it replaces) so other users can read shared outputs.
+        if target.exists():
+            os.chmod(tmp, target.stat().st_mode & 0o7777)
+        else:
+            os.chmod(tmp, 0o666 & ~_current_umask())
         os.replace(tmp, target)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     return target
+
+
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def write_table(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
