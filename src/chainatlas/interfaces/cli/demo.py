@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 import typer
 from rich.console import Console
+from rich.progress import Progress
 from rich.table import Table
 
 from chainatlas.interfaces.cli.options import atomic_write, write_table
@@ -159,21 +160,24 @@ def show_summary(summary: pd.DataFrame, focus: str) -> None:
 
 
 def write_indicators(wiod: str, years: list[int], results: Path) -> None:
-    """The GVC indicator panel for the web atlas (chainatlas indicators)."""
-    try:
-        from chainatlas.indicators import write_indicator_panel
-    except ImportError:
-        console.print("[yellow]indicators not available in this build; skipping[/]")
-        return
+    """The GVC indicator panel for the web atlas (as ``chainatlas indicators`` writes it)."""
+    from chainatlas.indicators import write_indicator_panel
+
     console.print(f"[bold]GVC indicators[/] for {len(years)} years into {results}")
-    write_indicator_panel("wiod2013", wiod, years, results)
+    started = time.perf_counter()
+    with Progress(transient=True) as progress:
+        task = progress.add_task("indicators", total=len(years))
+        write_indicator_panel(
+            "wiod2013", wiod, years, results, on_year=lambda _year: progress.advance(task)
+        )
+    console.print(f"wrote {results} ({time.perf_counter() - started:.1f} s)")
 
 
 def write_report(wiod: str, years: list[int], focus: str, target: Path) -> None:
-    try:
-        from chainatlas.reporting import build_report
-    except ImportError:
-        console.print("[yellow]reporting not available in this build; skipping[/]")
-        return
+    """The bilingual HTML report for the focus economy."""
+    from chainatlas.reporting import build_report
+
     console.print(f"[bold]Report[/] for {focus} into {target}")
+    started = time.perf_counter()
     build_report("wiod2013", wiod, years, focus, "en", target)
+    console.print(f"wrote {target} ({time.perf_counter() - started:.1f} s)")
