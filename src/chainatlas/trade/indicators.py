@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from chainatlas.errors import ChainAtlasError, ValidationError
-from chainatlas.trade.network import max_hub_scores, max_pagerank_reversed
+from chainatlas.trade.network import hub_max_arrays, pagerank_max_arrays
 from chainatlas.trade.store import TradeStore
 
 CENTRALITY_VARIANTS = ("freeman", "hhi", "hits", "pagerank")
@@ -259,13 +259,44 @@ def export_centrality(
     if variant in ("freeman", "hhi"):
         frame["centrality"] = frame[variant]
         return frame
-    edges = store.sql(f"""
+    # Integer ids from DuckDB: the edge list reaches NumPy without string columns.
+    store.con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _edges AS
         SELECT {year_expr} AS year, hs6, exporter, importer, sum(value) AS value
         FROM {base} b WHERE exporter <> importer GROUP BY ALL""")
-    scorer = max_hub_scores if variant == "hits" else max_pagerank_reversed
-    scores = scorer(edges, ["year", "hs6"])
-    scores["year"] = scores["year"].astype(frame["year"].dtype)
-    frame = frame.merge(scores, on=["year", "hs6"], how="left")
+    try:
+        blocks = store.sql("""
+            SELECT year, hs6, CAST(row_number() OVER (ORDER BY year, hs6) - 1 AS BIGINT) AS bid
+            FROM (SELECT DISTINCT year, hs6 FROM _edges)""")
+        store.con.execute("""
+            CREATE OR REPLACE TEMP TABLE _nodes AS
+            SELECT c, CAST(row_number() OVER (ORDER BY c) - 1 AS BIGINT) AS cid
+            FROM (SELECT exporter AS c FROM _edges UNION SELECT importer FROM _edges)""")
+        n_countries = store.con.execute("SELECT count(*) FROM _nodes").fetchall()[0][0]
+        store.con.register("_blocks", blocks)
+        arrays = store.con.execute("""
+            SELECT b.bid, ce.cid AS src, ci.cid AS dst, e.value
+            FROM _edges e JOIN _blocks b USING (year, hs6)
+            JOIN _nodes ce ON e.exporter = ce.c JOIN _nodes ci ON e.importer = ci.c""").fetchnumpy()
+        store.con.unregister("_blocks")
+    finally:
+        store.con.execute("DROP TABLE IF EXISTS _edges")
+        store.con.execute("DROP TABLE IF EXISTS _nodes")
+    solver, column = (
+        (hub_max_arrays, "hub_max") if variant == "hits" else (pagerank_max_arrays, "pagerank_max")
+    )
+    blocks[column] = solver(
+        np.asarray(arrays["bid"], dtype=np.int64),
+        np.asarray(arrays["src"], dtype=np.int64),
+        np.asarray(arrays["dst"], dtype=np.int64),
+        np.asarray(arrays["value"], dtype=float),
+        len(blocks),
+        max(int(n_countries), 1),
+    )
+    del arrays
+    blocks["year"] = blocks["year"].astype(frame["year"].dtype)
+    frame = frame.merge(blocks.drop(columns="bid"), on=["year", "hs6"], how="left")
+    frame[column] = frame[column].fillna(0.0)  # products traded only as self-flows
     frame["centrality"] = frame.iloc[:, -1]
     return frame
 

@@ -1,8 +1,13 @@
 """HITS hub and PageRank scores on many small product networks at once.
 
 Every product's exporter->importer network is one diagonal block of a single sparse matrix,
-so one sparse mat-vec per iteration updates all products; per-block normalisation uses
-``np.bincount`` over the block id of each node. No Python loop over products.
+so one sparse mat-vec per iteration updates all products; per-block sums and maxima use
+``np.bincount`` / ``np.maximum.reduceat`` over nodes sorted by block. No Python loop over
+products (except the exact dense fallback for HITS blocks that converge slowly).
+
+The array functions take integer edge lists (block id, exporter id, importer id, weight) so
+that an 11-million-edge year never becomes a pandas frame of strings; the DataFrame wrappers
+factorize labels for small inputs.
 """
 
 from __future__ import annotations
@@ -12,68 +17,72 @@ import pandas as pd
 from scipy import sparse
 
 
-def _block_nodes(edges: pd.DataFrame, group: list[str]) -> tuple:
-    """Integer node ids for (block, country) pairs, built with factorize (no string keys).
-
-    Returns (block labels frame, node_block, src, dst, n_nodes).
-    """
-    block_index = edges.groupby(group, sort=True, observed=True).ngroup().to_numpy(np.int64)
-    labels = edges[group].drop_duplicates().sort_values(group).reset_index(drop=True)
-    country_codes, countries = pd.factorize(
-        pd.concat([edges["exporter"], edges["importer"]], ignore_index=True)
-    )
-    n_countries = max(len(countries), 1)
-    keys = np.concatenate([block_index, block_index]) * n_countries + country_codes
+def _nodes(
+    block: np.ndarray, src_c: np.ndarray, dst_c: np.ndarray, n_countries: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Node ids for (block, country) pairs, sorted by block; returns node_block, src, dst, n."""
+    keys = np.concatenate([block * n_countries + src_c, block * n_countries + dst_c])
     nodes, inverse = np.unique(keys, return_inverse=True)
-    src = inverse[: len(edges)]
-    dst = inverse[len(edges) :]
-    node_block = nodes // n_countries
-    return labels, node_block, src, dst, len(nodes)
+    del keys
+    m = len(block)
+    return nodes // n_countries, inverse[:m], inverse[m:], len(nodes)
 
 
-def _block_sum(values: np.ndarray, node_block: np.ndarray, n_blocks: int) -> np.ndarray:
-    return np.bincount(node_block, weights=values, minlength=n_blocks)
+def _block_max(
+    values: np.ndarray, node_block: np.ndarray, n_blocks: int, mask: np.ndarray | None = None
+) -> np.ndarray:
+    """Per-block maximum of ``values`` (over ``mask``ed nodes; 0 where a block has none)."""
+    out = np.zeros(n_blocks)
+    if mask is not None:
+        values, node_block = values[mask], node_block[mask]
+    if len(values) == 0:
+        return out
+    present, starts = np.unique(node_block, return_index=True)
+    out[present] = np.maximum.reduceat(values, starts)
+    return out
 
 
-def max_hub_scores(
-    edges: pd.DataFrame, group: list[str], *, max_iter: int = 300, tol: float = 1e-10
-) -> pd.DataFrame:
-    """Max HITS hub score per block on the weighted exporter->importer network.
+def hub_max_arrays(
+    block: np.ndarray,
+    src_c: np.ndarray,
+    dst_c: np.ndarray,
+    weight: np.ndarray,
+    n_blocks: int,
+    n_countries: int,
+    *,
+    max_iter: int = 100,
+    tol: float = 1e-10,
+) -> np.ndarray:
+    """Max HITS hub score per block (hubs sum to 1 within a block; one exporter scores 1).
 
-    ``edges``: columns ``group`` + exporter, importer, value (> 0). Hub scores are normalised
-    to sum 1 within each block (networkx convention), so a single exporter scores 1. The hub
-    vector is the limit of the power iteration from a uniform start: the projection of the
-    uniform vector on the top eigenspace of W W' (unique up to scale even when a product's
-    network has disconnected components with equal top singular values). Blocks that have not
-    converged after ``max_iter`` vectorised iterations are solved exactly by a dense SVD.
+    The hub vector is the limit of the power iteration from a uniform start: the projection
+    of the uniform vector on the top eigenspace of W W' (well defined even when a product's
+    network has disconnected components with equal top singular values). Blocks not
+    converged after ``max_iter`` vectorised iterations are solved exactly (dense eigh of W W').
     """
-    labels, node_block, src, dst, n = _block_nodes(edges, group)
-    weights = edges["value"].to_numpy(dtype=float)
-    W = sparse.csr_matrix((weights, (src, dst)), shape=(n, n))
+    node_block, src, dst, n = _nodes(block, src_c, dst_c, n_countries)
+    W = sparse.csr_matrix((weight, (src, dst)), shape=(n, n))
     WT = W.T.tocsr()
-    n_blocks = len(labels)
+    starts = np.searchsorted(node_block, np.arange(n_blocks))
     block_size = np.bincount(node_block, minlength=n_blocks).astype(float)
     hub = 1.0 / block_size[node_block]
-    # Node ids are sorted by block (see _block_nodes): per-block maxima via reduceat.
-    starts = np.searchsorted(node_block, np.arange(n_blocks))
     block_delta = np.full(n_blocks, np.inf)
     for _ in range(max_iter):
         auth = WT @ hub
-        auth /= _block_sum(auth, node_block, n_blocks)[node_block]
+        auth /= np.bincount(node_block, weights=auth, minlength=n_blocks)[node_block]
         new = W @ auth
-        new /= _block_sum(new, node_block, n_blocks)[node_block]
+        new /= np.bincount(node_block, weights=new, minlength=n_blocks)[node_block]
         block_delta = np.maximum.reduceat(np.abs(new - hub), starts)
         hub = new
         if block_delta.max() < tol:
             break
     is_exporter = np.zeros(n, dtype=bool)
     is_exporter[src] = True
-    best = np.full(n_blocks, 0.0)
-    np.maximum.at(best, node_block[is_exporter], hub[is_exporter])
+    best = _block_max(hub, node_block, n_blocks, is_exporter)
     slow = np.flatnonzero(block_delta >= tol)
     if len(slow):
-        best[slow] = _dense_hub_max(slow, node_block, src, dst, weights)
-    return labels.assign(hub_max=best)
+        best[slow] = _dense_hub_max(slow, node_block, src, dst, weight)
+    return best
 
 
 def _dense_hub_max(
@@ -83,7 +92,7 @@ def _dense_hub_max(
     dst: np.ndarray,
     weights: np.ndarray,
 ) -> np.ndarray:
-    """Exact max hub score for the given blocks (one small dense SVD each)."""
+    """Exact max hub score for the given blocks (one small dense eigenproblem each)."""
     edge_block = node_block[src]
     order = np.argsort(edge_block, kind="stable")
     sorted_blocks = edge_block[order]
@@ -95,36 +104,39 @@ def _dense_hub_max(
         cols, c_index = np.unique(dst[picked], return_inverse=True)
         matrix = np.zeros((len(rows), len(cols)))
         np.add.at(matrix, (r_index, c_index), weights[picked])
-        u, sigma, _vt = np.linalg.svd(matrix, full_matrices=False)
-        top = u[:, sigma >= sigma[0] * (1 - 1e-9)]
+        # Top eigenspace of M M' (the hub operator); eigh is cheaper than an SVD here.
+        values, vectors = np.linalg.eigh(matrix @ matrix.T)
+        top = vectors[:, values >= values[-1] * (1 - 1e-9)]
         hub = np.clip(top @ (top.T @ np.ones(len(rows))), 0.0, None)
         out[position] = hub.max() / hub.sum()
     return out
 
 
-def max_pagerank_reversed(
-    edges: pd.DataFrame,
-    group: list[str],
+def pagerank_max_arrays(
+    block: np.ndarray,
+    src_c: np.ndarray,
+    dst_c: np.ndarray,
+    weight: np.ndarray,
+    n_blocks: int,
+    n_countries: int,
     *,
     damping: float = 0.85,
     max_iter: int = 500,
     tol: float = 1e-12,
-) -> pd.DataFrame:
-    """Max PageRank per block of the reversed (importer->exporter) weighted network.
+) -> np.ndarray:
+    """Max PageRank over exporters per block of the reversed (importer->exporter) network.
 
     Teleport and dangling mass stay inside each product's block (uniform over its nodes).
     """
-    labels, node_block, src, dst, n = _block_nodes(edges, group)
-    weights = edges["value"].to_numpy(dtype=float)
+    node_block, src, dst, n = _nodes(block, src_c, dst_c, n_countries)
     # Reversed edges: importer (dst) -> exporter (src); column-stochastic transition.
-    out_weight = np.bincount(dst, weights=weights, minlength=n)
-    T = sparse.csr_matrix((weights / out_weight[dst], (src, dst)), shape=(n, n))
-    n_blocks = len(labels)
+    out_weight = np.bincount(dst, weights=weight, minlength=n)
+    T = sparse.csr_matrix((weight / out_weight[dst], (src, dst)), shape=(n, n))
     block_size = np.bincount(node_block, minlength=n_blocks).astype(float)
     dangling = out_weight == 0
     rank = 1.0 / block_size[node_block]
     for _ in range(max_iter):
-        dangling_mass = _block_sum(rank * dangling, node_block, n_blocks)
+        dangling_mass = np.bincount(node_block, weights=rank * dangling, minlength=n_blocks)
         new = (
             damping * (T @ rank)
             + ((1 - damping) + damping * dangling_mass[node_block]) / block_size[node_block]
@@ -135,9 +147,42 @@ def max_pagerank_reversed(
             break
     is_exporter = np.zeros(n, dtype=bool)
     is_exporter[src] = True
-    best = np.full(n_blocks, 0.0)
-    np.maximum.at(best, node_block[is_exporter], rank[is_exporter])
-    return labels.assign(pagerank_max=best)
+    return _block_max(rank, node_block, n_blocks, is_exporter)
 
 
-__all__ = ["max_hub_scores", "max_pagerank_reversed"]
+def _factorize(edges: pd.DataFrame, group: list[str]):
+    block = edges.groupby(group, sort=True, observed=True).ngroup().to_numpy(np.int64)
+    labels = edges[group].drop_duplicates().sort_values(group).reset_index(drop=True)
+    codes, countries = pd.factorize(
+        pd.concat([edges["exporter"], edges["importer"]], ignore_index=True)
+    )
+    m = len(edges)
+    return (
+        labels,
+        block,
+        codes[:m].astype(np.int64),
+        codes[m:].astype(np.int64),
+        edges["value"].to_numpy(dtype=float),
+        max(len(countries), 1),
+    )
+
+
+def max_hub_scores(edges: pd.DataFrame, group: list[str], **options) -> pd.DataFrame:
+    """DataFrame wrapper of :func:`hub_max_arrays` (columns group + exporter, importer, value)."""
+    labels, block, src_c, dst_c, weight, n_countries = _factorize(edges, group)
+    return labels.assign(
+        hub_max=hub_max_arrays(block, src_c, dst_c, weight, len(labels), n_countries, **options)
+    )
+
+
+def max_pagerank_reversed(edges: pd.DataFrame, group: list[str], **options) -> pd.DataFrame:
+    """DataFrame wrapper of :func:`pagerank_max_arrays`."""
+    labels, block, src_c, dst_c, weight, n_countries = _factorize(edges, group)
+    return labels.assign(
+        pagerank_max=pagerank_max_arrays(
+            block, src_c, dst_c, weight, len(labels), n_countries, **options
+        )
+    )
+
+
+__all__ = ["hub_max_arrays", "max_hub_scores", "max_pagerank_reversed", "pagerank_max_arrays"]
