@@ -220,3 +220,56 @@ def test_map_years_returns_results_in_year_order_with_attrs(cluster, wiod_dir, w
     assert [r.attrs["notes"] for r in results] == [[f"wiod2013 {y}"] for y in YEARS]
     for result, year in zip(results, YEARS, strict=True):
         assert result["total_output"].item() == pytest.approx(2 * wiod_loader(year).x.sum())
+
+
+def test_indicator_panel_on_dask_equals_the_package_panel(cluster, wiod_dir, wiod_loader):
+    from chainatlas.execution.adapters import indicator_panel_on_backend
+    from chainatlas.indicators import indicator_panel
+
+    sets, groups = ["length", "participation"], ["NEA", "ASEAN-9"]
+    expected = indicator_panel([2010, 2011], wiod_loader, sets, groups)
+    got = indicator_panel_on_backend(
+        "wiod2013", wiod_dir, [2010, 2011], sets, groups,
+        backend="dask", scheduler=cluster.scheduler_address, progress=False,
+    )  # fmt: skip
+    assert list(got) == list(expected)
+    for name, frame in expected.items():
+        pd.testing.assert_frame_equal(got[name], frame, rtol=1e-12, check_exact=False)
+        assert_same_attrs(got[name].attrs, frame.attrs)
+
+
+def assert_same_attrs(got, expected) -> None:
+    """Equal metadata; numbers (share exceptions' values) to 1e-12 relative."""
+    if isinstance(expected, dict):
+        assert isinstance(got, dict) and list(got) == list(expected)
+        for key in expected:
+            assert_same_attrs(got[key], expected[key])
+    elif isinstance(expected, list | tuple):
+        assert len(got) == len(expected)
+        for a, b in zip(got, expected, strict=True):
+            assert_same_attrs(a, b)
+    elif isinstance(expected, float):
+        assert got == pytest.approx(expected, rel=1e-12, abs=1e-300)
+    else:
+        assert got == expected
+
+
+def test_scenario_on_dask_equals_run_scenario(cluster, wiod_dir):
+    import tomllib
+
+    from chainatlas.execution.adapters import run_scenario_on_backend
+    from chainatlas.scenarios import run_scenario
+
+    root = Path(__file__).resolve().parents[2]
+    with open(root / "examples/scenarios/japan_korea_electronics_cut_to_china.toml", "rb") as f:
+        raw = tomllib.load(f)
+    raw["table"] = {"source": "wiod2013", "years": [2010, 2011]}
+    expected = run_scenario(raw, path=wiod_dir)
+    got = run_scenario_on_backend(
+        raw, wiod_dir, backend="dask", scheduler=cluster.scheduler_address, progress=False
+    )
+    assert list(got.tables) == list(expected.tables)
+    for name, frame in expected.tables.items():
+        assert set(frame["year"]) == {2010, 2011}, name
+        pd.testing.assert_frame_equal(got.tables[name], frame, rtol=1e-12, check_exact=False)
+    assert got.summary_markdown == expected.summary_markdown
