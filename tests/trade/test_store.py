@@ -312,3 +312,27 @@ def test_missing_path_and_unknown_source(tmp_path, concordances_dir):
 def test_csv_module_agrees_on_header(baci_file):
     with open(baci_file, newline="") as handle:
         assert next(csv.reader(handle)) == ["t", "i", "j", "k", "v", "q"]
+
+
+def test_zip_members_are_named_in_errors_and_years_filter(tmp_path, concordances_dir):
+    src = tmp_path / "src"
+    src.mkdir()
+    write_baci(src / "BACI_HS17_Y2019_V202301.csv", [(2019, 1, 2, "010121", 1.0, "NA")])
+    write_baci(src / "BACI_HS17_Y2020_V202301.csv", [(2020, 1, 2, "010121", "x", "NA")])
+    write_country_codes(src / "country_codes_V202301.csv", {1: "AAA", 2: "BBB"})
+    archive = tmp_path / "BACI_HS17_V202301.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for file in sorted(src.iterdir()):
+            zf.write(file, file.name)
+    with TradeStore(tmp_path / "t.duckdb") as store:
+        with pytest.raises(ValidationError) as info:
+            store.load("baci", archive, concordances=concordances_dir)
+        message = str(info.value)
+        assert f"{archive}!BACI_HS17_Y2020_V202301.csv" in message
+        assert "line 2, column 'v'" in message
+        report = store.load("baci", archive, concordances=concordances_dir, years=[2019])
+        assert report.years == [2019] and report.rows == 1
+        with pytest.raises(ChainAtlasError, match=r"no BACI file for year\(s\) 2018"):
+            store.load("baci", archive, concordances=concordances_dir, years=[2018])
+    # temporary copies are gone
+    assert not list(tmp_path.glob(".trade_unzip_*"))

@@ -456,6 +456,7 @@ class TradeStore:
         country_overrides: dict[int, str] | None = None,
         on_unknown: str = "error",
         flow: str = "import",
+        years: Iterable[int] | None = None,
     ) -> LoadReport:
         """Load trade files into the store.
 
@@ -463,6 +464,7 @@ class TradeStore:
         (UN Comtrade bulk CSV, new or legacy headers) or "atlas" (Growth Lab bilateral CSV).
         ``on_unknown``: "error" (default; the error lists every unknown code) or "keep" (rows
         kept under the raw code, codes listed in the report and the ``unknown_codes`` table).
+        ``years``: BACI only — load just the yearly files of these years (by file name).
         """
         if on_unknown not in ("error", "keep"):
             raise ChainAtlasError(f"on_unknown must be 'error' or 'keep', not {on_unknown!r}")
@@ -484,6 +486,7 @@ class TradeStore:
                 country_encoding,
                 country_overrides or {},
                 on_unknown,
+                years=None if years is None else sorted({int(y) for y in years}),
             )
         if source == "comtrade":
             return self._load_comtrade(target, conc, vintage, on_unknown, flow)
@@ -492,21 +495,35 @@ class TradeStore:
         raise ChainAtlasError(f"unknown trade source {source!r}: baci, comtrade or atlas")
 
     @contextmanager
-    def _extracted(self, target: Path) -> Iterator[tuple[list[Path], list[Path], list[Path]]]:
-        """Trade, country-code and product-code CSVs under ``target`` (zips unpacked to temp)."""
+    def _extracted(
+        self, target: Path
+    ) -> Iterator[tuple[list[Path], list[Path], list[Path], dict[Path, tuple[Path, str]]]]:
+        """Trade, country-code and product-code CSVs under ``target``.
+
+        Code files inside zip archives are unpacked at once (small); trade files are listed
+        under their temporary path and unpacked one at a time by :meth:`_materialise` (a full
+        BACI archive holds ~30 yearly files of ~400 MB each).
+        """
         with tempfile.TemporaryDirectory(dir=self.path.parent, prefix=".trade_unzip_") as tmp:
             candidates: list[Path] = []
+            pending: dict[Path, tuple[Path, str]] = {}
             roots = [target] if target.is_file() else sorted(target.iterdir())
             for item in roots:
                 if item.suffix.lower() == ".zip":
                     try:
                         with zipfile.ZipFile(item) as archive:
                             for member in archive.namelist():
-                                if member.lower().endswith(".csv"):
-                                    dest = Path(tmp) / Path(member).name
+                                if not member.lower().endswith(".csv"):
+                                    continue
+                                dest = Path(tmp) / Path(member).name
+                                if _COUNTRY_FILE.search(dest.name) or _PRODUCT_FILE.search(
+                                    dest.name
+                                ):
                                     with archive.open(member) as src, open(dest, "wb") as out:
                                         shutil.copyfileobj(src, out, 1 << 22)
-                                    candidates.append(dest)
+                                else:
+                                    pending[dest] = (item, member)
+                                candidates.append(dest)
                     except zipfile.BadZipFile:
                         raise ValidationError("not a valid zip archive", path=str(item)) from None
                 elif item.suffix.lower() == ".csv":
@@ -514,7 +531,31 @@ class TradeStore:
             countries = [p for p in candidates if _COUNTRY_FILE.search(p.name)]
             products = [p for p in candidates if _PRODUCT_FILE.search(p.name)]
             trade = [p for p in candidates if p not in countries and p not in products]
-            yield trade, countries, products
+            yield trade, countries, products, pending
+
+    @contextmanager
+    def _materialise(self, file: Path, pending: dict[Path, tuple[Path, str]]) -> Iterator[Path]:
+        """The file itself, or its zip member unpacked for the duration of the block."""
+        if file not in pending:
+            yield file
+            return
+        archive_path, member = pending[file]
+        with (
+            zipfile.ZipFile(archive_path) as archive,
+            archive.open(member) as src,
+            open(file, "wb") as out,
+        ):
+            shutil.copyfileobj(src, out, 1 << 22)
+        try:
+            yield file
+        except ChainAtlasError as exc:
+            # Name the archive member, not the temporary copy.
+            where = f"{archive_path}!{member}"
+            exc.args = tuple(str(a).replace(str(file), where) for a in exc.args)
+            exc.path = where
+            raise
+        finally:
+            file.unlink(missing_ok=True)
 
     def _load_baci(
         self,
@@ -525,8 +566,20 @@ class TradeStore:
         encoding: str,
         overrides: dict[int, str],
         on_unknown: str,
+        years: list[int] | None = None,
     ) -> LoadReport:
-        with self._extracted(target) as (files, country_files, product_files):
+        with self._extracted(target) as (files, country_files, product_files, pending):
+            if years is not None:
+                named = {f: _BACI_NAME.search(f.name) for f in files}
+                kept = [f for f, m in named.items() if m and int(m.group(2)) in years]
+                if not kept:
+                    have = sorted({int(m.group(2)) for m in named.values() if m})
+                    raise DataNotFoundError(
+                        f"no BACI file for year(s) {', '.join(map(str, years))} (files cover "
+                        f"{', '.join(map(str, have)) or 'no recognisable year'})",
+                        path=str(target),
+                    )
+                files = kept
             if target.is_file() and target.suffix.lower() == ".csv":
                 sibling_dir = target.parent
                 country_files = sorted(sibling_dir.glob("country_codes_V*.csv"))
@@ -614,7 +667,8 @@ class TradeStore:
             )
             self.con.unregister("_countries")
             for file, _, file_release in meta:
-                self._load_one_baci(file, file_vintage, file_release, on_unknown, report)
+                with self._materialise(file, pending) as local:
+                    self._load_one_baci(local, file_vintage, file_release, on_unknown, report)
             self._record_vintage(file_vintage, "baci", release, conc)
         report.files = [str(m[0].name) for m in meta]
         self._create_views()

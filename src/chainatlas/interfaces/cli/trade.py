@@ -69,6 +69,9 @@ def register(app: typer.Typer) -> None:
         flow: str = typer.Option(
             "import", "--flow", help="Comtrade: use importer- or exporter-reported rows."
         ),
+        years: str = typer.Option(
+            None, "--years", help="BACI: load only these years' files, e.g. 2017-2018."
+        ),
     ) -> None:
         """Load BACI / UN Comtrade bulk / Atlas trade files into a DuckDB+Parquet store."""
         from chainatlas.trade.store import TradeStore
@@ -84,6 +87,7 @@ def register(app: typer.Typer) -> None:
                 country_overrides=_parse_overrides(map_country),
                 on_unknown="keep" if keep_unknown else "error",
                 flow=flow,
+                years=parse_years(years) if years else None,
             )
         typer.echo(report.summary())
         for note in report.notes:
