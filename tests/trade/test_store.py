@@ -336,3 +336,22 @@ def test_zip_members_are_named_in_errors_and_years_filter(tmp_path, concordances
             store.load("baci", archive, concordances=concordances_dir, years=[2018])
     # temporary copies are gone
     assert not list(tmp_path.glob(".trade_unzip_*"))
+
+
+def test_comtrade_legacy_headers_and_export_flow(tmp_path, concordances_dir):
+    header = (
+        "Classification,Year,Period,Trade Flow Code,Reporter ISO,Partner ISO,"
+        "2nd Partner Code,Commodity Code,Netweight (kg),Trade Value (US$)"
+    )
+    rows = [
+        "H4,2015,2015,2,DEU,FRA,0,010121,5,700",
+        "H4,2015,2015,2,DEU,WLD,0,010121,5,900",
+        "H4,2015,2015,1,DEU,FRA,0,010121,5,300",
+    ]
+    path = tmp_path / "legacy.csv"
+    path.write_text(header + "\n" + "\n".join(rows) + "\n")
+    with TradeStore(tmp_path / "t.duckdb") as store:
+        report = store.load("comtrade", path, concordances=concordances_dir, flow="export")
+        flows = store.sql("SELECT exporter, importer, value, quantity FROM flows")
+    assert report.vintage == "HS12"
+    assert flows.values.tolist() == [["DEU", "FRA", 700.0, 5.0]]
