@@ -149,3 +149,18 @@ def test_hubs(wiod_loader):
     assert graph.groupby(["type", "importer"]).size().max() <= 2
     with pytest.raises(ChainAtlasError, match="flow type"):
         va_network(wiod_loader(2011), HubParameters(types=("bogus",)))
+
+
+def test_negative_flow_shares_are_reported_not_silent(wiod_loader):
+    """WIOD 2001 has negative WWYZ flows (negative inventories / VA), so some importer shares
+    leave [0, 1]; each such value must be listed in share_exceptions (never silently kept)."""
+    network = va_network(wiod_loader(2001))
+    share = network[network["indicator"] == "importer_share"]
+    outside = share[(share["value"] < -1e-9) | (share["value"] > 1 + 1e-9)]
+    assert len(outside) > 0  # the year exercises the case
+    reported = pd.DataFrame(network.attrs["share_exceptions"])
+    assert set(reported["indicator"]) == {"importer_share"}
+    key = ["type", "exporter", "importer"]
+    merged = outside.merge(reported, on=key, how="left", suffixes=("", "_reported"))
+    assert merged["value_reported"].notna().all()
+    assert np.array_equal(merged["value"].to_numpy(), merged["value_reported"].to_numpy())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from indicator_helpers import WIOD_YEARS, rel_err
 
@@ -50,10 +51,19 @@ def test_vax_and_link_identities_every_year(wiod_loader, year):
         country.loc[members, "vax"].sum() / country.loc[members, "gross_exports"].sum()
     )
     # LINK: bounded, the LINK² identity, undefined diagonal
-    links = link_matrix(model).pivot_table(
+    link_frame = link_matrix(model)
+    links = link_frame.pivot_table(
         index=["exporter", "importer"], columns="indicator", values="value"
     )
-    assert links["link"].between(0, 100).all()
+    # bounded in [0, 100] except where T_rs < 0 (negative inventories/VA): those are reported
+    reported = {
+        (e["exporter"], e["importer"])
+        for e in link_frame.attrs["share_exceptions"]
+        if e["indicator"] == "link"
+    }
+    outside = links.index[~links["link"].between(0, 100)]
+    assert set(outside) == reported
+    assert (np.sign(links["link"]) == np.sign(links["vaex_rs"])).all()
     lhs = links["link"] ** 2 * links["vaex_r"] * links["vaim_s"]
     assert rel_err(lhs, (100 * links["vaex_rs"]) ** 2) < 1e-9
     assert not (links.index.get_level_values(0) == links.index.get_level_values(1)).any()
@@ -133,3 +143,26 @@ def test_bloc_reaggregation_matches_model_aggregate(wiod_loader):
     shares = frame[(frame["indicator"] == "fva_share") & frame["origin"].isin(wiod2011.countries)]
     assert shares["value"].sum() == pytest.approx(1.0, rel=1e-9)
     assert shares.set_index("origin").loc[["CHN", "JPN", "KOR", "RUS"], "value"].eq(0).all()
+
+
+def test_negative_link_shares_are_reported(wiod_loader):
+    """WIOD 2001: T_MLT,EST < 0. LINK = 100·T_rs/√(VAX_r·VAM_s) keeps the sign (the
+    geometric mean of two negative shares would give a positive LINK), and the negative
+    export/import shares and LINK are all in share_exceptions (reported, not clipped)."""
+    model = wiod_loader(2001)
+    frame = link_matrix(model, ["MLT", "EST", "CHN"])
+    T = workspace(model).T
+    mlt, est = model.countries.index("MLT"), model.countries.index("EST")
+    vax_mlt = T[mlt].sum() - T[mlt, mlt]
+    vam_est = T[:, est].sum() - T[est, est]
+    assert T[mlt, est] < 0
+    expected = 100 * T[mlt, est] / np.sqrt(vax_mlt * vam_est)
+    pair = frame[(frame["exporter"] == "MLT") & (frame["importer"] == "EST")]
+    link = pair.loc[pair["indicator"] == "link", "value"].item()
+    assert link < 0 and abs(link - expected) <= 1e-12 * abs(expected)
+    reported = pd.DataFrame(frame.attrs["share_exceptions"])
+    pair_reported = reported[(reported["exporter"] == "MLT") & (reported["importer"] == "EST")]
+    assert set(pair_reported["indicator"]) == {"export_share", "import_share", "link"}
+    shares = frame[frame["indicator"].isin(["export_share", "import_share"])]
+    outside = shares[(shares["value"] < -1e-9) | (shares["value"] > 1 + 1e-9)]
+    assert len(outside) == (reported["indicator"] != "link").sum()

@@ -18,10 +18,12 @@ from chainatlas.core.groups import ResolvedGroup, registry_with
 from chainatlas.core.model import MRIOModel
 from chainatlas.indicators._common import (
     ROW,
+    SHARE_TOLERANCE,
     attach_metadata,
     group_country_mask,
     resolve,
     safe_divide,
+    share_exceptions,
     workspace,
 )
 
@@ -76,7 +78,11 @@ def link_matrix(
     vaim_s = masks @ foreign.sum(axis=0)
     export_share = safe_divide(vaex_rs, vaex_r[:, None])
     import_share = safe_divide(vaex_rs, vaim_s[None, :])
-    link = 100.0 * np.sqrt(export_share * import_share)
+    # 100·VAEX_rs/√(VAEX_r·VAIM_s), not 100·√(export_share·import_share): the two agree for
+    # T_rs ≥ 0, but the geometric-mean form turns a negative flow (negative inventories/VA)
+    # into a positive LINK
+    with np.errstate(invalid="ignore"):
+        link = 100.0 * safe_divide(vaex_rs, np.sqrt(np.outer(vaex_r, vaim_s)))
     link = np.where(np.eye(len(labels), dtype=bool), np.nan, link)
     overlap = (masks @ masks.T) > 0  # r and s share members: undefined like the diagonal
     link = np.where(overlap, np.nan, link)
@@ -109,7 +115,17 @@ def link_matrix(
     notes = ["LINK_rs = 100·T_rs/√(VAX_r·VAM_s); row r = VA source, column s = absorber"]
     if unavailable:
         notes.append(f"not in the table (no rows): {', '.join(unavailable)}")
-    frame = attach_metadata(frame, model, used_groups, notes)
+    # shares can leave [0, 1] where T has negative entries (negative inventories or VA):
+    # reported, never clipped
+    exceptions = share_exceptions(frame, ("export_share", "import_share"))
+    link_rows = frame[frame["indicator"] == "link"]
+    link_outside = link_rows[
+        (link_rows["value"] < -100 * SHARE_TOLERANCE)
+        | (link_rows["value"] > 100 * (1 + SHARE_TOLERANCE))
+    ]
+    if not link_outside.empty:  # LINK ∈ [0, 100] fails only with negative flows: reported
+        exceptions = pd.concat([exceptions, link_outside], ignore_index=True)
+    frame = attach_metadata(frame, model, used_groups, notes, exceptions)
     frame.attrs["unavailable_economies"] = unavailable
     return frame
 

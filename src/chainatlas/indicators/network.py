@@ -22,7 +22,13 @@ import pandas as pd
 
 from chainatlas.core.model import MRIOModel
 from chainatlas.errors import ChainAtlasError
-from chainatlas.indicators._common import ROW, attach_metadata, safe_divide, workspace
+from chainatlas.indicators._common import (
+    ROW,
+    attach_metadata,
+    safe_divide,
+    share_exceptions,
+    workspace,
+)
 
 FLOW_TYPES = ("traditional", "simple", "complex")
 
@@ -144,7 +150,9 @@ def va_network(model: MRIOModel, params: HubParameters | None = None) -> pd.Data
         f"min_share={params.min_share}, types={','.join(params.types)}; RoW is no node",
         "link rule reconstructed (METHODS §9 [OPEN]): largest supplier per importer",
     ]
-    frame = attach_metadata(frame, model, (), notes)
+    # negative flows (negative inventories or VA) can push a share outside [0, 1]: reported
+    exceptions = share_exceptions(frame, ("importer_share",))
+    frame = attach_metadata(frame, model, (), notes, exceptions)
     frame.attrs["hub_parameters"] = params.__dict__ | {"types": list(params.types)}
     return frame
 
