@@ -212,7 +212,7 @@ def composite_interdependence(
 ) -> InterdependenceResult:
     """The composite index D and its parts, one row per year (see module docstring)."""
     w = _check_weights(weights)
-    data = validate_series(series) if "tc" not in series.columns else series
+    data = validate_series(series)
     notes: list[str] = []
     table = pd.DataFrame({"year": data["year"]})
     table["tc"] = data["trade_ab"] / data["gdp_a"]

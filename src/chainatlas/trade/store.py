@@ -435,6 +435,8 @@ class TradeStore:
                 )
                 classes = pd.concat([classes, add], ignore_index=True)
         classes["concordance_version"] = concordances.version
+        # One row per code: a duplicate would double every flow joined to it.
+        assert classes["hs6"].is_unique, "duplicate HS6 codes in the product table"
         self.con.execute("DELETE FROM products WHERE vintage = ?", [vintage])
         self.con.register("_classes", classes)
         self.con.execute(
