@@ -4,6 +4,7 @@ resume with Range requests, atomic replacement, manifest on first download."""
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar
@@ -244,3 +245,54 @@ def test_stale_part_longer_than_the_file_is_discarded(tmp_path, server):
     assert (directory / "ICIO2023_2001.csv").read_bytes() == data
     assert results[0].status == "downloaded"
     assert [r for _, r in handler.requests] == ["bytes=5000-", None]
+
+
+def test_url_base_local_directory_bare_path_and_bad_scheme(tmp_path):
+    """A bare directory works as a mirror (file://); a missing one or ftp:// is one clear
+    error naming it, exit code 2 — not a urllib traceback or four useless retries."""
+    import subprocess
+    import sys
+
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    payload = b"icio csv bytes" * 10
+    (mirror / "ICIO2023_2018.csv").write_bytes(payload)
+    results = fetch("oecd-icio", [2018], cache=tmp_path / "cache", url_base=str(mirror))
+    assert results[0].path.read_bytes() == payload
+    assert results[0].verified_by == "recorded"
+
+    code = "from chainatlas.interfaces.cli.main import run; run()"
+    for url_base, message in (
+        (str(tmp_path / "missing"), "neither an http(s):// or file:// URL"),
+        ("ftp://mirror.example.org/icio", "unsupported URL scheme 'ftp://'"),
+    ):
+        proc = subprocess.run(
+            [
+                *(sys.executable, "-c", code, "fetch", "oecd-icio", "--years", "2017"),
+                *("--cache", str(tmp_path / "cache"), "--url-base", url_base),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert proc.returncode == 2, proc.stderr
+        assert message in proc.stderr and url_base in proc.stderr
+        assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_manifest_mismatch_says_how_to_accept_a_new_version(tmp_path, server):
+    handler, base = server
+    handler.files["ADB-MRIO-2019.xlsx"] = b"v1" * 100
+    fetch("adb", [2019], cache=tmp_path, url_base=base)
+    (tmp_path / "adb" / "ADB-MRIO-2019.xlsx").unlink()
+    handler.files["ADB-MRIO-2019.xlsx"] = b"v2" * 100
+    with pytest.raises(ChainAtlasError) as info:
+        fetch("adb", [2019], cache=tmp_path, url_base=base)
+    message = str(info.value)
+    assert "checksum mismatch" in message and "manifest.json" in message
+    assert "delete the 'ADB-MRIO-2019.xlsx' entry" in message
+    # Deleting the entry, as the message says, accepts the new version.
+    manifest = read_manifest(tmp_path / "adb")
+    del manifest["ADB-MRIO-2019.xlsx"]
+    (tmp_path / "adb" / "manifest.json").write_text(json.dumps(manifest))
+    assert fetch("adb", [2019], cache=tmp_path, url_base=base)[0].path.read_bytes() == b"v2" * 100

@@ -278,7 +278,7 @@ def fetch(
             f"has {entry.first_year}-{entry.last_year}"
             + (f" except {', '.join(map(str, entry.exclude_years))}" if entry.exclude_years else "")
         )
-    base = (url_base or entry.url_base or "").rstrip("/")
+    base = _normalise_url_base(url_base) if url_base else entry.url_base.rstrip("/")
     if not base:
         raise ChainAtlasError(
             f"no download address is known for {entry.source} ({entry.description}); pass "
@@ -312,14 +312,27 @@ def fetch(
             # A file whose checksum is wrong: fetch a fresh copy; it replaces the bad file
             # only after it verified.
         step = (lambda done, total, _n=name: progress(_n, done, total)) if progress else None
-        status, digest, fetched = fetch_file(
-            url,
-            target,
-            expected_sha256=expected,
-            retries=retries,
-            timeout=timeout,
-            progress=step,
-        )
+        try:
+            status, digest, fetched = fetch_file(
+                url,
+                target,
+                expected_sha256=expected,
+                retries=retries,
+                timeout=timeout,
+                progress=step,
+            )
+        except FetchError as exc:
+            if verified_by == "manifest" and "checksum mismatch" in str(exc):
+                # Say where the expected digest came from and how to accept a new upstream
+                # version on purpose (docs/sources.md, trust on first use).
+                detail = str(exc).removeprefix(url + ": ")
+                raise FetchError(
+                    f"{detail}; the expected digest was recorded on the first download "
+                    f"in {directory / MANIFEST} — delete the {name!r} entry there to accept "
+                    "a new upstream version",
+                    path=url,
+                ) from exc
+            raise
         if catalogue_sha is None:
             manifest[name] = _manifest_record(url, target, digest, status)
             _write_manifest(directory, manifest)
@@ -328,6 +341,31 @@ def fetch(
         if on_file:
             on_file(result)
     return results
+
+
+def _normalise_url_base(url_base: str) -> str:
+    """An ``http(s)://`` or ``file://`` directory URL; a local directory becomes ``file://``.
+
+    Checked up front so a typo (a bare path, ``ftp://``) is one clear error, not a
+    traceback from urllib or four retries of a scheme we never meant to support.
+    """
+    text = url_base.strip()
+    scheme = text.split("://", 1)[0].lower() if "://" in text else ""
+    if scheme in ("http", "https", "file"):
+        return text.rstrip("/")
+    if not scheme:
+        local = Path(text).expanduser()
+        if local.is_dir():
+            return local.resolve().as_uri()
+        raise ChainAtlasError(
+            "--url-base is neither an http(s):// or file:// URL nor an existing directory",
+            path=text,
+        )
+    raise ChainAtlasError(
+        f"--url-base: unsupported URL scheme {scheme + '://'!r}; use http://, https:// or "
+        "file:// (or a local directory)",
+        path=text,
+    )
 
 
 def _manifest_record(url: str, target: Path, digest: str, status: str) -> dict:

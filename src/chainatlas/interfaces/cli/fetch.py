@@ -40,7 +40,7 @@ def register(app: typer.Typer) -> None:
 
         if list_sources or source is None:
             for name, entry in sorted(load_catalogue().items()):
-                where = entry.url_base or "needs --url-base"
+                where = entry.url_base or "no stable per-file address: give --url-base"
                 typer.echo(f"{name:10s} {entry.first_year}-{entry.last_year}  {entry.description}")
                 typer.echo(f"{'':10s} from {where}")
             if source is None and not list_sources:
