@@ -144,6 +144,23 @@ def test_long_format(tmp_path):
         ),
         (lambda d: (d / "Z.csv").write_text((d / "Z.csv").read_text()[:150]), r"Z\.csv"),
         (lambda d: (d / "meta.toml").write_text("year = = 2"), r"meta\.toml: cannot read"),
+        (
+            lambda d: _edit(d / "Z.csv", 3, 3, "inf"),
+            r"Z\.csv: line 3 \(row CHN\.mfg\), column JPN\.agr: cell is inf, not a number",
+        ),
+        (
+            lambda d: (d / "meta.toml").write_text('inventory_categry = "INV"\n'),
+            r"meta\.toml: unknown key\(s\) inventory_categry; known keys: year",
+        ),
+        (
+            lambda d: (d / "meta.toml").write_text('country_codes = "iso"\n'),
+            r"meta\.toml: country_codes: country_codes must be adb, wiod or icio, not 'iso'",
+        ),
+        (
+            lambda d: _edit(d / "Z.csv", 3, 3, "1,2"),
+            r"Z\.csv: cannot read CSV \(Error tokenizing data\. C error: Expected \d+ "
+            r"fields in line 3, saw \d+\)$",
+        ),
     ],
 )
 def test_bad_input_is_named(tmp_path, damage, pattern):
@@ -151,6 +168,30 @@ def test_bad_input_is_named(tmp_path, damage, pattern):
     damage(directory)
     with pytest.raises(ChainAtlasError, match=pattern):
         chainatlas.load("generic", directory)
+
+
+def test_cli_names_the_bad_cell_in_one_line(tmp_path):
+    """What a user meets: one line, file + line + row + column, exit code 2."""
+    import subprocess
+    import sys
+
+    directory = _write_wide(tmp_path / "t", _table())
+    _edit(directory / "Z.csv", 3, 3, "-inf")
+    code = "from chainatlas.interfaces.cli.main import run; run()"
+    proc = subprocess.run(
+        [
+            *(sys.executable, "-c", code, "decompose", "--source", "generic"),
+            *("--path", str(directory), "--year", "2020", "--out", str(tmp_path / "o.csv")),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in proc.stderr
+    assert "Z.csv: line 3 (row CHN.mfg), column JPN.agr: cell is -inf, not a number" in lines[0]
+    assert not (tmp_path / "o.csv").exists()
 
 
 def test_corrupt_parquet(tmp_path):

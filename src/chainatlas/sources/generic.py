@@ -37,6 +37,16 @@ from chainatlas.sources.registry import register
 
 LONG_COLUMNS = ("row_country", "row_sector", "col_country", "col_code", "value")
 TABLE_SUFFIXES = (".csv", ".parquet", ".pq")
+# Keys of meta.toml (docs/sources.md, "Generic format").
+META_KEYS = (
+    "year",
+    "units",
+    "source",
+    "inventory_category",
+    "country_codes",
+    "sector_names",
+    "fd_category_names",
+)
 _YEAR_DIR = re.compile(r"^\d{4}$")
 
 
@@ -50,7 +60,8 @@ def _read_table(file: Path, *, label_column: str | None = "label") -> pd.DataFra
         else:
             frame = pd.read_parquet(file)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise ValidationError(f"cannot read CSV ({exc})", path=str(file)) from exc
+        detail = " ".join(str(exc).split())  # pandas' parser messages end in a newline
+        raise ValidationError(f"cannot read CSV ({detail})", path=str(file)) from exc
     except Exception as exc:  # pyarrow raises many types on truncated/corrupt files
         raise ValidationError(
             f"cannot read file (corrupt or truncated? {exc.__class__.__name__}: {exc})",
@@ -77,7 +88,12 @@ def _numbers(frame: pd.DataFrame, columns: list[str], file: Path, labels: list[s
     if bad.any():
         i, j = np.argwhere(bad)[0]
         raw = frame[columns[j]].iloc[i]
-        shown = "empty or NaN" if pd.isna(raw) else repr(raw)
+        if pd.isna(raw):
+            shown = "empty or NaN"
+        elif isinstance(raw, (int, float, np.number)):
+            shown = str(float(raw))  # inf / -inf, not np.float64(inf)
+        else:
+            shown = repr(raw)
         raise ValidationError(
             f"cell is {shown}, not a number ({int(bad.sum())} such cell(s))",
             path=str(file),
@@ -125,9 +141,29 @@ def _meta(directory: Path) -> dict:
     if not file.is_file():
         return {}
     try:
-        return tomllib.loads(file.read_text(encoding="utf-8"))
+        meta = tomllib.loads(file.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ValidationError(f"cannot read meta.toml ({exc})", path=str(file)) from exc
+    # A misspelt key (``inventory_categry``) would otherwise be ignored without a word.
+    unknown = sorted(set(meta) - set(META_KEYS))
+    if unknown:
+        raise ValidationError(
+            f"unknown key(s) {', '.join(unknown)}; known keys: {', '.join(META_KEYS)}",
+            path=str(file),
+        )
+    system = meta.get("country_codes")
+    if system is not None and system not in ("adb", "wiod", "icio"):
+        raise ValidationError(
+            f"country_codes must be adb, wiod or icio, not {system!r}",
+            path=str(file),
+            location="country_codes",
+        )
+    for key in ("sector_names", "fd_category_names"):
+        if key in meta and not isinstance(meta[key], dict):
+            raise ValidationError(
+                f"{key} must be a table of code = name pairs", path=str(file), location=key
+            )
+    return meta
 
 
 # ---------------------------------------------------------------------------- years
@@ -555,7 +591,14 @@ def write_generic(model: MRIOModel, directory: str | Path, *, fmt: str = "csv") 
         f"{_toml_key(f)} = {_toml_str(n)}"
         for f, n in zip(model.fd_categories, model.fd_category_names, strict=True)
     ]
-    (directory / "meta.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    fd, tmp = tempfile.mkstemp(prefix=".meta.toml.", dir=directory)
+    try:  # atomically, like the tables: an existing meta.toml is never left half-written
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write("\n".join(lines) + "\n")
+        os.replace(tmp, directory / "meta.toml")
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
     return directory
 
 
