@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from chainatlas.errors import ChainAtlasError
 from chainatlas.interfaces.cli.main import app
 from chainatlas.reporting.build import MAX_REPORT_BYTES, load_context
 
@@ -121,16 +122,16 @@ def test_failed_build_leaves_the_existing_file(wiod_dir, cache_dir, tmp_path):
         (("--years", "1990-1991"), "unknown year(s) 1990, 1991"),
         (("--out", "report.txt"), "must end in .html"),
         (("--scenario", "missing.toml"), "no such file"),
+        (("--focus", "ROW"), "the rest of the world is a residual"),
     ],
 )
 def test_bad_options_are_one_line_errors(wiod_dir, tmp_path, args, message):
     base = {"--years": "2011", "--out": str(tmp_path / "r.html"), "--lang": "en"}
     extra = dict(zip(args[::2], args[1::2], strict=True))
-    merged = base | extra
+    merged = {"--focus": "CHN"} | base | extra
     flat = [item for pair in merged.items() for item in pair]
     result = _cli(
-        "report", "--source", "wiod2013", "--path", str(wiod_dir), "--focus", "CHN",
-        "--no-cache", *flat,
+        "report", "--source", "wiod2013", "--path", str(wiod_dir), "--no-cache", *flat,
     )  # fmt: skip
     assert result.returncode == 2, result.stderr
     assert message in result.stderr
@@ -149,3 +150,11 @@ def test_cache_key_follows_data_and_code(tmp_path, monkeypatch):
     assert changed != first
     monkeypatch.setattr(data, "code_fingerprint", lambda: "other code")
     assert data.data_fingerprint("wiod2013", tmp_path) != changed
+
+
+def test_unknown_focus_fails_on_the_first_year(wiod_dir):
+    """A typo in --focus is reported after the first year, not after computing the panel."""
+    done: list[int] = []
+    with pytest.raises(ChainAtlasError, match="unknown focus economy 'XXX'"):
+        load_context("wiod2013", wiod_dir, [2010, 2011], "XXX", progress=done.append)
+    assert done == []

@@ -32,6 +32,22 @@ def _num(value: float, digits: int = 2) -> str:
     return "–" if pd.isna(value) else f"{value:,.{digits}f}"
 
 
+def _check_focus(focus: str, countries: pd.Series, source: str) -> str:
+    """The focus as an ISO3 code of the table; RoW (a residual of many economies) is none."""
+    known = sorted(c for c in countries.unique() if c != "ROW")
+    focus_code = focus.strip().upper()
+    if focus_code == "ROW":
+        raise ChainAtlasError(
+            f"the rest of the world is a residual, not an economy to report on (--focus "
+            f"{focus!r}); choose one of {', '.join(known)}"
+        )
+    if focus_code not in known:
+        raise ChainAtlasError(
+            f"unknown focus economy {focus!r}; the {source} table has {', '.join(known)}"
+        )
+    return focus_code
+
+
 def load_context(
     source: str,
     path: str | os.PathLike[str] | None,
@@ -63,17 +79,14 @@ def load_context(
             year, lambda y: sources.load(source, data_path, y), tuple(wanted)
         )
         units = meta.get("units", units)
+        if not panels:  # check the focus on the first year, before computing the others
+            focus_code = _check_focus(focus, tables["country"]["country"], source)
         for name, frame in tables.items():
             panels.setdefault(name, []).append(frame)
         if progress is not None:
             progress(year)
     stacked = {name: pd.concat(frames, ignore_index=True) for name, frames in panels.items()}
-    known = sorted(stacked["country"]["country"].unique())
-    focus_code = focus.upper()
-    if focus_code not in known:
-        raise ChainAtlasError(
-            f"unknown focus economy {focus!r}; the {source} table has {', '.join(known)}"
-        )
+    focus_code = _check_focus(focus, stacked["country"]["country"], source)
     ctx = ReportContext(
         source=source,
         years=years,
