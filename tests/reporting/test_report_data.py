@@ -211,3 +211,22 @@ def test_summary_text_quotes_the_table(ctx):
     assert f"{100 * row['dva_share']:.1f}%" in english
     assert f"{100 * row['gvc_forward']:.1f}%" in chinese
     assert "China" in english and "中国" in chinese
+
+
+def test_zh_figures_show_no_iso3_codes(ctx, all_charts):
+    """In Chinese every economy on a chart (axis categories, legend, node labels) is named in
+    Chinese; a raw ISO3 code such as 'CHN' on a zh chart is an untranslated label."""
+    codes = set(ctx.country["country"])
+    for key, chart in all_charts.items():
+        shown: list[str] = []
+        for trace in chart.figures["zh"].data:
+            shown.append(str(trace.name or ""))
+            for attr in ("text", "x", "y"):
+                values = getattr(trace, attr, None)
+                if values is not None and not isinstance(values, str):
+                    shown += [
+                        v for v in np.ravel(np.asarray(values, dtype=object)) if isinstance(v, str)
+                    ]
+        assert not codes & set(shown), (key, sorted(codes & set(shown))[:5])
+        english = {str(t.name or "") for t in chart.figures["en"].data}
+        assert not english & {"中国"}, key

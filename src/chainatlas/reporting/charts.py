@@ -390,7 +390,10 @@ def network_chart(ctx: ReportContext) -> Chart:
                     x=[pos[c][0] for c in nodes["country"]],
                     y=[pos[c][1] for c in nodes["country"]],
                     mode="markers+text",
-                    text=nodes["country"],
+                    # ISO3 codes keep the English circle compact; Chinese readers get names
+                    text=nodes["country"]
+                    if lang == "en"
+                    else [names.country(c, lang) for c in nodes["country"]],
                     textposition="top center",
                     textfont={"size": 9},
                     marker={
