@@ -127,3 +127,43 @@ def test_results_directory_is_servable_by_the_web_catalog(wiod_dir, tmp_path):
     assert invoke("run", str(file), "--out", str(out), "--path", str(wiod_dir)).exit_code == 0
     catalog = catalog_module.ResultsCatalog(out)
     assert {"prices_country", "prices_country_sector"} <= set(catalog.tables)
+
+
+def test_rerun_into_the_same_directory_leaves_no_stale_tables(wiod_dir, tmp_path):
+    """A second scenario (another kind, another format) written into the directory of an
+    earlier run must not leave the earlier run's tables next to its own summary — the web
+    atlas and users read every table in the directory as this scenario's result."""
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "my_notes.csv").write_text("kept\n")  # a user's own file is never touched
+    reloc = EXAMPLES / "relocation_china_assembly.toml"
+    tariff = EXAMPLES / "us_tariff_lists_china.toml"
+    assert invoke("run", str(reloc), "--out", str(out), "--path", str(wiod_dir)).exit_code == 0
+    assert (out / "country.parquet").exists()
+    result = invoke(
+        "run", str(tariff), "--out", str(out), "--path", str(wiod_dir), "--format", "csv"
+    )
+    assert result.exit_code == 0, result.output
+    names = {p.name for p in out.iterdir() if not p.name.startswith(".")}
+    assert names == {
+        "my_notes.csv", "prices_country.csv", "prices_country_sector.csv", "notes.csv",
+        "summary.md",
+    }  # fmt: skip
+    assert "Section-301" in (out / "summary.md").read_text()
+
+
+def test_tables_in_a_directory_without_a_scenario_summary_are_kept(small, tmp_path):
+    """Only a directory marked by an earlier scenario summary.md is cleaned."""
+    from chainatlas.scenarios import run_scenario
+
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "prices_country.csv").write_text("a user's own file\n")
+    raw = {
+        "table": {"source": "test", "year": 2011},
+        "outputs": {"tables": ["country"]},
+        "shocks": [{"kind": "demand", "countries": "CHN", "change": -0.1}],
+    }
+    run_scenario(raw, model=small).write(out, fmt="csv")
+    assert (out / "prices_country.csv").read_text() == "a user's own file\n"
+    assert (out / "country.csv").exists()

@@ -30,6 +30,9 @@ from chainatlas.scenarios.spec import (
     resolve_shocks,
 )
 
+# First line of every summary.md; marks a directory as holding a scenario run's output.
+SUMMARY_HEADING = "# Scenario: "
+
 
 @dataclass
 class ScenarioResult:
@@ -47,12 +50,30 @@ class ScenarioResult:
         target = Path(out_dir)
         if target.exists() and not target.is_dir():
             raise ChainAtlasError("output path exists and is not a directory", path=str(target))
+        if fmt not in ("parquet", "csv"):
+            raise ChainAtlasError(f"unknown table format {fmt!r}; use parquet or csv")
+        summary = target / "summary.md"
+        earlier_run = summary.is_file() and summary.read_text(
+            encoding="utf-8", errors="replace"
+        ).startswith(SUMMARY_HEADING)
         written = []
         for name, frame in self.tables.items():
             written.append(write_table(frame, target / f"{name}.{fmt}"))
         written.append(
-            atomic_write(target / "summary.md", lambda tmp: tmp.write_text(self.summary_markdown))
+            atomic_write(
+                summary, lambda tmp: tmp.write_text(self.summary_markdown, encoding="utf-8")
+            )
         )
+        if earlier_run:
+            # Tables of an earlier scenario run into the same directory that this run does
+            # not rewrite (another shock kind, the other --format) would otherwise sit next
+            # to the new summary and be read as this scenario's results. Only our own
+            # table names are removed, and only where summary.md shows a scenario run.
+            for name in (*OUTPUT_TABLES, "references"):
+                for suffix in ("parquet", "csv"):
+                    stale = target / f"{name}.{suffix}"
+                    if stale not in written and stale.is_file():
+                        stale.unlink()
         return written
 
 
@@ -267,7 +288,7 @@ def _fmt(value: float, digits: int = 0) -> str:
 def summary_markdown(
     spec: ScenarioSpec, tables: dict[str, pd.DataFrame], models: Mapping[int, MRIOModel]
 ) -> str:
-    lines = [f"# Scenario: {spec.name}", ""]
+    lines = [f"{SUMMARY_HEADING}{spec.name}", ""]
     if spec.description:
         lines += [spec.description.strip(), ""]
     for model in models.values():
