@@ -26,6 +26,7 @@ def test_china_2pct_comparison_is_reported(wiod2011):
     assert others["n_countries"] == 39  # 40 WIOD economies without China; RoW excluded
     assert others["ours"] < 0 and np.isfinite(others["ratio"])
     assert "published -46,000" in result.summary_markdown
+    assert "(exports, 1 economy; " in result.summary_markdown  # USA, JPN lines
 
     # Our figure equals the sum of the country table's export changes over those economies.
     country = result.tables["country"]

@@ -314,11 +314,13 @@ def summary_markdown(
             if not refs.empty:
                 mine = refs[(refs["shock"] == shock.id) & (refs["year"] == year)]
                 for _, ref in mine.iterrows():
+                    economies = "economy" if ref["n_countries"] == 1 else "economies"
+                    note = ref["note"] if isinstance(ref["note"], str) else ""
                     lines += [
                         f"**Comparison with {ref['reference']}** ({ref['source']}): "
                         f"ours {_fmt(ref['ours'])} vs published {_fmt(ref['published'])} "
-                        f"({ref['measure']}, {ref['n_countries']} economies; ours/published = "
-                        f"{ref['ratio']:.2f}, gap {_fmt(ref['gap'])}). {ref['note']}",
+                        f"({ref['measure']}, {ref['n_countries']} {economies}; ours/published = "
+                        f"{ref['ratio']:.2f}, gap {_fmt(ref['gap'])}). {note}".rstrip(),
                         "",
                     ]
             if not notes.empty:
