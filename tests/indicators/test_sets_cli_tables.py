@@ -10,6 +10,7 @@ import pytest
 from indicator_helpers import require_shared
 from typer.testing import CliRunner
 
+from chainatlas.errors import ChainAtlasError
 from chainatlas.indicators import SET_NAMES, compute_indicator_sets
 from chainatlas.indicators.io import read_metadata
 from chainatlas.indicators.tables import linkage_study
@@ -243,3 +244,34 @@ def test_adb_rci_uses_our_definition():
         flows[3, 2] = extra  # trade outside the region to reach their world total
         ours = _rci(flows, np.array([True, True, False, False]))
         assert ours["rci"] == pytest.approx(row.rci, rel=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--exporters", "ASEAN-9,India,MEX", "unknown exporter 'India'"),
+        ("--economies", "CHN,JPN,KORR", "unknown Table 3 economy 'KORR'"),
+        ("--source-group", "NEAA", "unknown source group 'NEAA'"),
+    ],
+)
+def test_linkage_study_rejects_typos_before_loading(tmp_path, wiod_dir, option, value, message):
+    """A name that is neither a group nor an ISO3 code is a typo: exit 2 with one line, not a
+    column of n/a (an ISO3 code the table lacks, like MNG, stays a note)."""
+    result = runner.invoke(
+        app, ["tables", "linkage-study", "--source", "wiod2013", "--path", str(wiod_dir),
+              "--years", "2011", option, value, "--out", str(tmp_path / "t")],
+    )  # fmt: skip
+    assert result.exit_code == 2, result.output
+    assert message in " ".join(result.output.split())
+    assert not (tmp_path / "t").exists()
+
+    def never(year):
+        raise AssertionError("no table should be loaded for a bad name")
+
+    kwargs = {
+        "--exporters": {"exporters": value.split(",")},
+        "--economies": {"link_economies": value.split(",")},
+        "--source-group": {"source_group": value},
+    }[option]
+    with pytest.raises(ChainAtlasError, match=message.split(" '")[0]):
+        linkage_study([2011], never, **kwargs)

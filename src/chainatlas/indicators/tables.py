@@ -93,7 +93,18 @@ def linkage_study(
         )
     registry = registry_with(user_groups)
     if source_group not in registry:
-        raise ChainAtlasError(f"unknown source group {source_group!r}")
+        raise ChainAtlasError(
+            f"unknown source group {source_group!r}; known groups: {', '.join(registry.names())}"
+        )
+    for option, names in (("exporter", exporters), ("Table 3 economy", link_economies)):
+        for name in names:
+            # an ISO3-shaped code the table lacks (MNG in WIOD) is reported in the notes; a
+            # name that is neither a group nor a code is a typo and must not become n/a
+            if name not in registry and not (len(name.strip()) == 3 and name.strip().isalpha()):
+                raise ChainAtlasError(
+                    f"unknown {option} {name!r}: neither a configured group "
+                    f"({', '.join(registry.names())}) nor an ISO3 country code"
+                )
     labels = [LINKAGE_EXPORTER_LABELS.get(e, e) for e in exporters]
     table1_rows = {}
     missing: dict[str, list[str]] = {}
