@@ -220,6 +220,8 @@ def test_indicators_cli_user_groups_and_satellite(tmp_path, wiod_dir, wiod2011):
                   & (vax["level"] == "country")]["value"].sum()  # fmt: skip
     assert chips == pytest.approx(members)
     assert read_metadata(out / "vax.parquet")["missing_members"] == {"CHIPS": ["SGP"]}
+    # the console says it too, not only the metadata
+    assert "note: CHIPS: not in the table: SGP" in " ".join(result.output.split())
     co2 = pd.read_parquet(out / "satellite.parquet").set_index(["country", "indicator"])["value"]
     assert co2[("WORLD", "co2_cba")] == pytest.approx(co2[("WORLD", "co2_pba")], rel=1e-6)
 

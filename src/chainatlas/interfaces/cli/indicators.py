@@ -131,4 +131,31 @@ def run_indicators(
         f"wrote {len(set_names)} indicator set(s) for {len(year_list)} year(s) to {out} "
         f"({', '.join(sorted(p.name for p in files.values()))})"
     )
+    for note in missing_member_notes(files.get("groups")):
+        typer.echo(f"note: {note}")
     return files
+
+
+def missing_member_notes(groups_file: Path | None) -> list[str]:
+    """One line per group whose configured members the table lacks (from groups.parquet),
+    so the console says what the aggregates leave out, not only the metadata."""
+    if groups_file is None or not Path(groups_file).is_file():
+        return []
+    import pandas as pd
+
+    groups = pd.read_parquet(groups_file)
+    missing = groups[groups["status"] == "missing"]
+    notes = []
+    for name, rows in missing.groupby("group", sort=False):
+        members = list(dict.fromkeys(rows["member"]))
+        years = sorted(int(y) for y in rows["year"].unique())
+        when = "" if len(years) == groups["year"].nunique() else f" in {_years_text(years)}"
+        notes.append(
+            f"{name}: not in the table{when}: {', '.join(members)} "
+            "(aggregates cover the present members only)"
+        )
+    return notes
+
+
+def _years_text(years: list[int]) -> str:
+    return ", ".join(str(y) for y in years)
