@@ -167,3 +167,28 @@ def test_tables_in_a_directory_without_a_scenario_summary_are_kept(small, tmp_pa
     run_scenario(raw, model=small).write(out, fmt="csv")
     assert (out / "prices_country.csv").read_text() == "a user's own file\n"
     assert (out / "country.csv").exists()
+
+
+def test_table_columns_in_the_documented_order(small):
+    """docs/scenarios.md: keys, base, new, change, pct_change, then the split."""
+    from chainatlas.scenarios import run_scenario
+
+    raw = {
+        "table": {"source": "test", "year": 2011},
+        "outputs": {"groups": ["BRICS"]},
+        "shocks": [{"kind": "demand", "countries": "CHN", "change": -0.1}],
+    }
+    tables = run_scenario(raw, model=small).tables
+    head = ["scenario", "shock", "kind", "year"]
+    numbers = ["base", "new", "change", "pct_change", "direct", "indirect"]
+    numbers += ["indirect_domestic", "indirect_foreign"]
+    assert list(tables["country_sector"].columns) == [
+        *head, "country", "sector", "measure", *numbers, "value"
+    ]  # fmt: skip
+    assert list(tables["country"].columns) == [
+        *head, "country", "measure", *numbers,
+        "share_of_world_change", "rank_abs_change", "rank_pct_change", "value",
+    ]  # fmt: skip
+    assert list(tables["groups"].columns) == [
+        *head, "group", "measure", *numbers, "members", "membership_note", "value"
+    ]  # fmt: skip

@@ -23,6 +23,24 @@ from chainatlas.scenarios.prices import PriceOutcome, final_goods_price_index
 from chainatlas.scenarios.shocks import Outcome
 
 MEASURES = ("gross_output", "gdp", "exports", "vax")
+# Columns of the country_sector and country tables, after scenario/shock/kind/year.
+QUANTITY_COLUMNS = (
+    "country",
+    "sector",
+    "measure",
+    "base",
+    "new",
+    "change",
+    "pct_change",
+    "direct",
+    "indirect",
+    "indirect_domestic",
+    "indirect_foreign",
+    "share_of_world_change",
+    "rank_abs_change",
+    "rank_pct_change",
+    "value",
+)
 
 
 def foreign_mask_columns(model: MRIOModel) -> np.ndarray:
@@ -147,6 +165,9 @@ def quantity_tables(
     # `value` repeats the headline number for tools that read one value column (web viewer)
     cs["value"] = cs["change"]
     country["value"] = country["change"]
+    # The column order of docs/scenarios.md: keys, then base/new/change/pct, then the split.
+    cs = cs[[c for c in QUANTITY_COLUMNS if c in cs.columns]]
+    country = country[[c for c in QUANTITY_COLUMNS if c in country.columns]]
     return _label(cs, labels), _label(country, labels)
 
 
@@ -199,7 +220,9 @@ def group_table(country: pd.DataFrame, groups: list[tuple[str, list[str], str]])
     table = pd.concat(rows, ignore_index=True)
     table["pct_change"] = _pct(table["change"].to_numpy(), table["base"].to_numpy())
     table["value"] = table["change"]
-    return table
+    ordered = [*keys, "group", "measure", "base", "new", "change", "pct_change"]
+    ordered += [*value_cols[3:], "members", "membership_note", "value"]
+    return table[ordered]
 
 
 def price_tables(
