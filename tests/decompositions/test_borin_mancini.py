@@ -115,6 +115,14 @@ def sink_terms(wiod2011):
 def test_term_names_and_shapes(wiod2011, source, sink, adb, source_terms, sink_terms):
     assert tuple(source.terms) == SOURCE_TERMS
     assert tuple(sink.terms) == SINK_TERMS
+    # Issue 2 / docs order: DC, DVA, DDC, FC, FVA, FDC, VAX, REF, then DAVAX (source) or
+    # VAXIM (sink) — the shared terms in the same columns of both --wide tables.
+    shared = ("DC", "DVA", "DDC", "FC", "FVA", "FDC", "VAX", "REF")
+    assert (*shared, "DAVAX") == SOURCE_TERMS and (*shared, "VAXIM") == SINK_TERMS
+    wide_source = chainatlas.decompose(wiod2011, "bm-source", level="country", wide=True)
+    wide_sink = chainatlas.decompose(wiod2011, "bm-sink", level="country", wide=True)
+    assert list(wide_source.columns) == ["year", "exporter", *shared, "DAVAX"]
+    assert list(wide_sink.columns) == ["year", "exporter", *shared, "VAXIM"]
     assert tuple(adb.terms) == ADB_TERMS
     assert tuple(source_terms.terms) == tuple(sink_terms.terms) == FINE_TERMS
     for decomposition in (source, sink, adb, source_terms, sink_terms):
