@@ -5,10 +5,13 @@ Use :func:`load` with a source name (``chainatlas.sources.source_names()`` lists
 
 from __future__ import annotations
 
+import inspect
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from chainatlas.core.model import MRIOModel
+from chainatlas.errors import ChainAtlasError
 from chainatlas.sources import wiod_r  # noqa: F401  (registers "wiod2013")
 from chainatlas.sources.paths import cache_dir, resolve_path
 from chainatlas.sources.registry import get_source, source_names
@@ -34,7 +37,32 @@ def load(
     loader (e.g. ``rebalance=False``).
     """
     src = get_source(source)
-    return src.loader(resolve_path(src.name, path), year, **options)
+    _check_options(src.name, src.loader, options)
+    return src.loader(resolve_path(src.name, path), _year_number(year), **options)
+
+
+def _year_number(year: object) -> int | None:
+    """Accept ``"2011"`` as 2011 (a string year used to fail as 'unknown year 2011')."""
+    if year is None or isinstance(year, int):
+        return year
+    try:
+        return int(str(year).strip())
+    except ValueError:
+        raise ChainAtlasError(f"year must be a whole number such as 2011, not {year!r}") from None
+
+
+def _check_options(name: str, loader: Callable[..., MRIOModel], options: dict) -> None:
+    """A misspelt option (``rebalanse=False``) is a clear error, not a TypeError."""
+    parameters = list(inspect.signature(loader).parameters.values())[2:]  # after path, year
+    if any(p.kind is p.VAR_KEYWORD for p in parameters):
+        return
+    accepted = [p.name for p in parameters if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    unknown = sorted(set(options) - set(accepted))
+    if unknown:
+        raise ChainAtlasError(
+            f"unknown option(s) {', '.join(unknown)} for source {name}; it takes "
+            + (", ".join(accepted) if accepted else "no options")
+        )
 
 
 def available_years(source: str, path: str | os.PathLike[str] | None = None) -> list[int]:
