@@ -1,10 +1,10 @@
 """Report and web atlas on the WIOD panel.
 
 Targets (issue 6): the report for one focus economy over 17 WIOD years builds in ≤ 60 s
-excluding computations already cached (row "report warm"); the HTML stays under 15 MB; a web
+excluding computations already cached (row "report warm"; the cold build is held to the
+same 60 s); the HTML stays under 15 MB; a web
 atlas query answers in ≤ 200 ms on the WIOD panel (median over typical queries on the
-indicator sets of all 17 years). The cold build (every year loaded and computed) is reported
-for information. Each row's peak_mb is the process's peak RSS so far (cumulative).
+indicator sets of all 17 years). Each row's peak_mb is the process's peak RSS so far (cumulative).
 """
 
 from __future__ import annotations
@@ -36,7 +36,15 @@ def main() -> list[dict]:
             build_report("wiod2013", WIOD, YEARS, "CHN", "en", out, cache_dir=cache)
 
         seconds, peak = measure(build)
-        rows.append({"name": "report cold, CHN 1995-2011", "seconds": seconds, "peak_mb": peak})
+        # the issue's target excludes cached computations; we hold the cold build to it too
+        rows.append(
+            {
+                "name": "report cold, CHN 1995-2011",
+                "seconds": seconds,
+                "peak_mb": peak,
+                "target_seconds": 60.0,
+            }
+        )
         seconds, peak = measure(build, repeat=2)
         rows.append(
             {

@@ -217,6 +217,10 @@ def test_web_atlas_updates_table_and_chart(browser_context, atlas_url):
     assert page.locator("header h1").inner_text() == "chainatlas 网络图集"
     assert "美国" in page.locator("#chart .legendtext").all_text_contents()
     assert page.locator("#rowcount").inner_text() == "共 34 行"
+    # categorical values are Chinese too: the level picker and the table's level column
+    level_options = page.locator("#dim-level option").all_text_contents()
+    assert "国家" in level_options and "country" not in level_options
+    assert "country – 国家" in page.locator("#result tbody").inner_text()
     page.screenshot(path=str(SCREENSHOTS / "atlas_zh.png"), full_page=True)
 
     # a bad request from the page gets a 400 with a message and the app keeps working

@@ -217,6 +217,13 @@ def test_pages_and_assets_are_served(atlas):
     status, names, _ = get(atlas, "/api/names")
     assert names["zh"]["countries"]["CHN"] == "中国"
     assert names["texts"]["atlas.indicator"]["zh"] == "指标"
+    # categorical values of the indicator tables (levels, sector groups, totals) have names
+    from chainatlas.indicators._common import WIOD35_SECTOR_GROUPS
+
+    levels = ["country_sector", "country", "group", "world", "TOTAL", "ALL_FOREIGN"]
+    for value in [*levels, *WIOD35_SECTOR_GROUPS]:
+        text = names["texts"][f"value.{value}"]
+        assert text["en"] and any("\u4e00" <= ch <= "\u9fff" for ch in text["zh"]), value
 
 
 def test_concurrent_queries_and_latency(atlas):

@@ -56,7 +56,9 @@ def _names_payload() -> bytes:
         }
         for lang in names.LANGUAGES
     }
-    payload["texts"] = names.all_texts("atlas.") | names.all_texts("label.")
+    payload["texts"] = (
+        names.all_texts("atlas.") | names.all_texts("label.") | names.all_texts("value.")
+    )
     return json.dumps(payload, ensure_ascii=False).encode("utf-8")
 
 

@@ -21,6 +21,9 @@
     if (column === "sector" && names.sectors[value]) return value + " " + names.sectors[value];
     if (column === state.table.measure && names.indicators[value]) return names.indicators[value];
     if (names.countries[value]) return names.countries[value];
+    // categorical values (levels, sector groups, TOTAL, network types, …) from report_strings
+    var entry = state.names.texts["value." + value];
+    if (entry) return entry[state.lang];
     return value;
   }
   function option(value, text) {
