@@ -180,3 +180,22 @@ def test_demand_amount_on_empty_cells_is_a_validation_problem(small):
     }
     (problem,) = problems_of(raw, model=empty)
     assert problem.startswith("shocks[1].amount: the selected final-demand cells are all 0")
+
+
+def test_supply_cut_by_every_country_to_foreign_users_is_rejected(small):
+    """suppliers = ALL with the default users = FOREIGN cuts nothing; it used to pass the
+    check and report zero change everywhere."""
+    raw = {
+        "table": {"source": "test", "year": 2011},
+        "shocks": [{"kind": "supply_cut", "suppliers": "ALL", "change": -0.1}],
+    }
+    problems = problems_of(raw, small)
+    assert len(problems) == 1
+    assert problems[0].startswith("shocks[1].users: FOREIGN leaves no user country")
+    # Naming the users (or using FOREIGN with a proper subset of suppliers) is fine.
+    raw["shocks"][0]["users"] = ["CHN"]
+    check_scenario(raw, model=small)
+    raw["shocks"][0].update(suppliers=["CHN", "USA"], users="FOREIGN")
+    (cut,) = resolve_shocks(parse_scenario(raw), small)
+    N = small.N
+    assert {c // N for c in cut.params["user_columns"]} == {2, 3}  # DEU, ROW

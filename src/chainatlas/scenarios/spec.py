@@ -842,6 +842,14 @@ def _resolve_supply_cut(shock: ShockSpec, r: _Resolver) -> dict[str, Any]:
         users = [c for c in range(r.model.G) if c not in suppliers]
         users_labels = [u for u in o["users"] if u.upper() != FOREIGN]
         users += r.countries(users_labels, f"{key}.users") if users_labels else []
+        if not users:
+            # e.g. suppliers = "ALL" with the default users = "FOREIGN": nothing is cut, and
+            # the run would silently report zero change everywhere.
+            r.problems.add(
+                f"{key}.users",
+                "FOREIGN leaves no user country: every country is a supplier; list the users "
+                '(e.g. users = ["CHN"]) or narrow the suppliers',
+            )
     else:
         users = r.countries(o["users"], f"{key}.users", exclude=exclude)
     supplier_rows = r.rows(suppliers, r.sectors(o["supplier_sectors"], f"{key}.supplier_sectors"))
