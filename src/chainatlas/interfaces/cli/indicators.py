@@ -15,6 +15,7 @@ err_console = Console(stderr=True)
 
 
 def split_list(text: str | None) -> list[str] | None:
+    """'A, B,,C' -> ['A', 'B', 'C']; None or only commas -> None."""
     if text is None:
         return None
     items = [item.strip() for item in text.split(",") if item.strip()]
@@ -88,9 +89,11 @@ def register(app: typer.Typer) -> None:
 
 
 def run_indicators(
-    source, path, years, sets, groups, groups_file, satellite, satellite_name,
-    hub_k_min, hub_top_k, hub_min_share, trade_based, out,
-) -> dict:  # fmt: skip
+    source: str, path: str | None, years: str | None, sets: str, groups: str | None,
+    groups_file: Path | None, satellite: Path | None, satellite_name: str,
+    hub_k_min: int, hub_top_k: int, hub_min_share: float, trade_based: bool, out: Path,
+) -> dict[str, Path]:  # fmt: skip
+    """Validate the options (before loading any table), compute the panel and write it."""
     from chainatlas import sources
     from chainatlas.indicators.io import write_indicator_panel
     from chainatlas.indicators.sets import parse_sets

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -10,10 +12,13 @@ from chainatlas.errors import ChainAtlasError
 from chainatlas.interfaces.cli.indicators import fail, split_list
 from chainatlas.interfaces.cli.options import parse_years
 
+if TYPE_CHECKING:
+    from chainatlas.core.model import MRIOModel
+
 tables_app = typer.Typer(help="Reproduce the studies' tables from a loaded panel.")
 
 
-def _loader(source: str, path: str | None):
+def _loader(source: str, path: str | None) -> Callable[[int], MRIOModel]:
     from chainatlas import sources
 
     return lambda year: sources.load(source, path, year)
