@@ -199,3 +199,13 @@ def test_supply_cut_by_every_country_to_foreign_users_is_rejected(small):
     (cut,) = resolve_shocks(parse_scenario(raw), small)
     N = small.N
     assert {c // N for c in cut.params["user_columns"]} == {2, 3}  # DEU, ROW
+
+
+def test_unknown_group_lists_the_known_groups(small):
+    raw = {
+        "table": {"source": "test", "year": 2011},
+        "shocks": [{"kind": "demand", "countries": "EU-27x", "change": -0.1}],
+    }
+    (problem,) = problems_of(raw, small)
+    assert problem.startswith("shocks[1].countries: unknown country or group 'EU-27x'")
+    assert "has CHN, USA, DEU, ROW; groups: NEA, " in problem and "EU27" in problem

@@ -690,7 +690,7 @@ class _Resolver:
                 self.problems.add(
                     item_key,
                     f"unknown country or group {label!r}; {model.source} {model.year} has "
-                    f"{', '.join(model.countries)}",
+                    f"{', '.join(model.countries)}{_known_groups_text()}",
                 )
                 continue
             if group.missing:
@@ -831,6 +831,16 @@ def _resolve_extraction(shock: ShockSpec, r: _Resolver) -> dict[str, Any]:
         r.countries(o["countries"], f"{key}.countries"), r.sectors(o["sectors"], f"{key}.sectors")
     )
     return {"rows": rows, "mode": o["mode"]}
+
+
+def _known_groups_text() -> str:
+    """'; groups: NEA, ASEAN-9, …' so a misspelt group name shows the right ones."""
+    try:
+        from chainatlas.core.groups import list_groups
+    except ImportError:
+        return ""
+    names = [str(g["name"]) for g in list_groups() if isinstance(g, dict) and "name" in g]
+    return f"; groups: {', '.join(names)}, ALL, FOREIGN" if names else ""
 
 
 def _resolve_supply_cut(shock: ShockSpec, r: _Resolver) -> dict[str, Any]:
