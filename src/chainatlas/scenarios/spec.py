@@ -124,7 +124,9 @@ class _Problems:
         self.items: list[str] = []
 
     def add(self, key: str, message: str) -> None:
-        self.items.append(f"{key}: {message}")
+        item = f"{key}: {message}"
+        if item not in self.items:  # a label resolved twice (e.g. demand countries) once
+            self.items.append(item)
 
 
 def _labels(value: Any, key: str, problems: _Problems, *, allow_empty: bool = True) -> tuple:
