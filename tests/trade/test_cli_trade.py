@@ -325,3 +325,48 @@ def test_trade_subcommands_on_lithium(tmp_path, lithium_file, concordances_dir):
     assert result.exit_code == 0, result.output
     use = pd.read_csv(tmp_path / "eu_use.csv")
     assert set(use["end_use"]) == {"intermediate"} and (use["share"] == 1.0).all()
+
+
+def test_load_refuses_overlapping_copy_and_damaged_zip_with_exit_2(
+    tmp_path, baci_file, concordances_dir, capsys
+):
+    """Regressions: a renamed copy of a loaded BACI file doubled the year's value (exit 0, a
+    note only); a damaged zip member ended in a zipfile traceback (exit 1)."""
+    import shutil
+    import zipfile
+
+    import pytest
+
+    from chainatlas.interfaces.cli.main import run
+
+    def run_in_process(args: list[str]) -> tuple[int, str]:
+        with pytest.raises(SystemExit) as exit_info:
+            run(args)
+        return exit_info.value.code, capsys.readouterr().err
+
+    db = tmp_path / "trade.duckdb"
+    codes = baci_file.parent / "country_codes_V202201.csv"
+    copy = tmp_path / "BACI_HS92_Y2021_V202301_copy.csv"
+    shutil.copy(baci_file, copy)
+    common = ["--db", str(db), "--concordances", str(concordances_dir), "--map-country", "380=ITA"]
+    common += ["--country-codes", str(codes)]
+    result = runner.invoke(app, ["trade", "load", "--path", str(baci_file), *common])
+    assert result.exit_code == 0, result.output
+    code, stderr = run_in_process(["trade", "load", "--path", str(copy), *common])
+    assert code == 2 and "Traceback" not in stderr
+    assert "71,192 flow(s) of HS92 2021" in stderr and "--replace" in stderr
+    result = runner.invoke(app, ["trade", "info", "--db", str(db)])
+    assert "71192" in result.output and "142384" not in result.output
+    result = runner.invoke(app, ["trade", "load", "--path", str(copy), *common, "--replace"])
+    assert result.exit_code == 0 and "replaced baci-BACI_HS92_Y2021" in result.output
+
+    archive = tmp_path / "BACI_HS92_V202301.zip"
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.write(baci_file, baci_file.name)
+    raw = bytearray(archive.read_bytes())
+    for offset in range(5_000, 5_100):
+        raw[offset] ^= 0xFF
+    archive.write_bytes(bytes(raw))
+    code, stderr = run_in_process(["trade", "load", "--path", str(archive), *common])
+    assert code == 2 and "Traceback" not in stderr
+    assert f"{archive}!{baci_file.name}" in " ".join(stderr.split())

@@ -355,3 +355,118 @@ def test_comtrade_legacy_headers_and_export_flow(tmp_path, concordances_dir):
         flows = store.sql("SELECT exporter, importer, value, quantity FROM flows")
     assert report.vintage == "HS12"
     assert flows.values.tolist() == [["DEU", "FRA", 700.0, 5.0]]
+
+
+# --- re-loads, damaged archives and truncated files (acceptance review) ------------------------
+
+
+def test_same_flows_under_another_file_name_are_refused_not_double_counted(
+    tmp_path, concordances_dir
+):
+    """Regression: a renamed copy of a loaded file used to be added (value doubled, a note)."""
+    rows = [(2020, 1, 2, "10121", 5.0, "NA"), (2020, 2, 1, "10121", 7.0, "1.5")]
+    first = tmp_path / "a"
+    second = tmp_path / "b"
+    for folder, name in (
+        (first, "BACI_HS17_Y2020_V202301"),
+        (second, "BACI_HS17_Y2020_V202301_copy"),
+    ):
+        folder.mkdir()
+        write_baci(folder / f"{name}.csv", rows)
+        write_country_codes(folder / "country_codes_V202301.csv", {1: "AAA", 2: "BBB"})
+    with TradeStore(tmp_path / "t.duckdb") as store:
+        store.load("baci", first, concordances=concordances_dir)
+        with pytest.raises(ValidationError) as info:
+            store.load("baci", second, concordances=concordances_dir)
+        message = str(info.value)
+        assert "2 flow(s) of HS17 2020" in message and "double-count" in message
+        assert "BACI_HS17_Y2020_V202301_copy.csv" in message
+        # Refused load leaves the store as it was: 12 (thousand USD) once, one file.
+        assert store.sql("SELECT sum(value) AS v FROM flows").v[0] == 12_000.0
+        assert store.sql("SELECT count(*) AS n FROM loads").n[0] == 1
+        report = store.load("baci", second, concordances=concordances_dir, on_overlap="replace")
+        assert any("replaced baci-BACI_HS17_Y2020_V202301.parquet" in n for n in report.notes)
+        assert store.sql("SELECT sum(value) AS v FROM flows").v[0] == 12_000.0
+        assert store.sql("SELECT file FROM loads").file.str.endswith("_copy.csv").all()
+        with pytest.raises(ChainAtlasError, match="on_overlap"):
+            store.load("baci", second, concordances=concordances_dir, on_overlap="add")
+
+
+def test_disjoint_files_of_one_year_add_up(tmp_path, baci_file, baci_rows, concordances_dir):
+    """The real extract split by exporter (AFG, ZAF) into two files loads to the same totals."""
+    header = "t,i,j,k,v,q"
+    lines = baci_file.read_text().splitlines()[1:]
+    for code, name in (("4", "afg"), ("710", "zaf")):
+        part = [line for line in lines if line.split(",")[1] == code]
+        (tmp_path / f"BACI_HS92_Y2021_V202301_{name}.csv").write_text(
+            "\n".join([header, *part]) + "\n"
+        )
+    shutil.copy(baci_file.parent / "country_codes_V202201.csv", tmp_path)
+    with TradeStore(tmp_path / "t.duckdb") as store:
+        for name in ("afg", "zaf"):
+            report = store.load(
+                "baci",
+                tmp_path / f"BACI_HS92_Y2021_V202301_{name}.csv",
+                concordances=concordances_dir,
+                country_overrides={380: "ITA"},
+            )
+        assert any("checked: no flow is in two files" in n for n in report.notes)
+        got = store.sql("SELECT count(*) AS n, sum(value) AS v FROM flows").iloc[0]
+    assert got["n"] == len(baci_rows)
+    assert got["v"] == pytest.approx(sum(float(r["v"]) for r in baci_rows) * 1000, rel=1e-12)
+
+
+def _damaged_zip(tmp_path: Path) -> Path:
+    folder = _folder_with(
+        tmp_path, [(2020, 1, 2, f"{100000 + n}", 1.0 + n, "NA") for n in range(3000)]
+    )
+    archive = tmp_path / "BACI_HS17_V202301.zip"
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for file in sorted(folder.iterdir()):
+            zf.write(file, file.name)
+    raw = bytearray(archive.read_bytes())
+    with zipfile.ZipFile(archive) as zf:
+        info = zf.getinfo("BACI_HS17_Y2020_V202301.csv")
+    start = info.header_offset + 30 + len(info.filename) + 200  # inside the compressed data
+    for offset in range(start, start + 64):
+        raw[offset] ^= 0xFF
+    archive.write_bytes(bytes(raw))
+    return archive
+
+
+def test_damaged_zip_member_is_a_validation_error_naming_the_member(tmp_path, concordances_dir):
+    """Regression: a bad CRC / broken deflate stream escaped as a zipfile traceback."""
+    archive = _damaged_zip(tmp_path)
+    with TradeStore(tmp_path / "t.duckdb") as store:
+        with pytest.raises(ValidationError) as info:
+            store.load("baci", archive, concordances=concordances_dir)
+        assert f"{archive}!BACI_HS17_Y2020_V202301.csv" in str(info.value)
+        assert "damaged zip member" in str(info.value)
+        assert store.vintages() == []
+    assert not list(tmp_path.glob(".trade_unzip_*"))
+    truncated = tmp_path / "truncated.zip"
+    truncated.write_bytes(archive.read_bytes()[:-100])  # central directory cut off
+    with TradeStore(tmp_path / "t.duckdb") as store, pytest.raises(ValidationError) as info:
+        store.load("baci", truncated, concordances=concordances_dir)
+    assert "not a valid zip archive" in str(info.value) and "truncated.zip" in str(info.value)
+
+
+def test_truncated_csv_names_the_line_and_the_reason(tmp_path, concordances_dir):
+    """Regression: the message repeated DuckDB's header twice and named no reason."""
+    folder = _folder_with(tmp_path, [(2020, 1, 2, "10121", 5.0, '"  1.0"')] * 1)
+    file = folder / "BACI_HS17_Y2020_V202301.csv"
+    file.write_text(file.read_text() + '2020,2,1,010121,7.0,"   2\n')  # cut inside a quote
+    with TradeStore(tmp_path / "t.duckdb") as store, pytest.raises(ValidationError) as info:
+        store.load("baci", folder, concordances=concordances_dir)
+    message = str(info.value)
+    assert "line 3" in message and "unterminated quote" in message
+    assert message.count("Invalid Input Error") == 0
+
+
+def test_row_with_extra_field_names_its_line(tmp_path, concordances_dir):
+    folder = _folder_with(
+        tmp_path, [(2020, 1, 2, "10121", 5.0, "NA"), (2020, 2, 1, "10121", 7.0, "NA", 9)]
+    )
+    with TradeStore(tmp_path / "t.duckdb") as store, pytest.raises(ValidationError) as info:
+        store.load("baci", folder, concordances=concordances_dir)
+    assert "line 3" in str(info.value) and "7 fields where the header has 6" in str(info.value)

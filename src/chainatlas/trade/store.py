@@ -22,6 +22,7 @@ import re
 import shutil
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -206,7 +207,7 @@ def _locate_bad_value(path: Path, checks: dict[str, str]) -> tuple[int, str, str
             if not row:
                 continue
             if len(row) != len(header):
-                return line, "(row)", f"{len(row)} fields, header has {len(header)}"
+                return line, "(row)", f"{len(row)} fields where the header has {len(header)}"
             for column, kind in checks.items():
                 value = row[index[column]].strip()
                 ok = True
@@ -243,6 +244,10 @@ def _duckdb_csv_error(exc: Exception, path: Path, checks: dict[str, str]) -> Val
     found = _locate_bad_value(path, checks)
     if found is not None:
         line, column, value = found
+        if column == "(row)":
+            return ValidationError(
+                f"wrong number of fields: {value}", path=str(path), location=f"line {line}"
+            )
         expected = {
             "int": "an integer",
             "float": "a number",
@@ -254,13 +259,27 @@ def _duckdb_csv_error(exc: Exception, path: Path, checks: dict[str, str]) -> Val
             path=str(path),
             location=f"line {line}, column {column!r}",
         )
-    message = str(exc).splitlines()
-    line = next((m for m in message if "Line:" in m), "")
-    detail = next((m for m in message if "column" in m.lower()), message[0] if message else "")
+    text = str(exc)
+    line_match = re.search(r"Line:\s*(\d+)", text)
+    # DuckDB's reason follows the echoed line ("Value with unterminated quote found.", ...).
+    lines = [m.strip() for m in text.splitlines()]
+    reason = next(
+        (
+            m
+            for m in lines
+            if m
+            and not m.startswith(("Invalid Input Error", "Conversion Error", "Original Line"))
+            and not m.startswith("Possible fixes")
+            and "," not in m[:40]
+        ),
+        lines[0] if lines else "unreadable CSV",
+    )
+    if "unterminated quote" in text:
+        reason += " (is the file truncated?)"
     return ValidationError(
-        f"cannot parse CSV: {detail.strip()}",
+        f"cannot parse CSV: {reason}",
         path=str(path),
-        location=line.replace("CSV Error on ", "").strip() or None,
+        location=f"line {line_match.group(1)}" if line_match else None,
     )
 
 
@@ -283,6 +302,7 @@ class TradeStore:
         threads: int | None = None,
     ):
         self.path = Path(db_path).expanduser()
+        self._on_overlap = "error"
         if read_only and not self.path.exists():
             raise DataNotFoundError(
                 "no trade database here (run 'chainatlas trade load')", path=str(self.path)
@@ -459,6 +479,7 @@ class TradeStore:
         on_unknown: str = "error",
         flow: str = "import",
         years: Iterable[int] | None = None,
+        on_overlap: str = "error",
     ) -> LoadReport:
         """Load trade files into the store.
 
@@ -467,9 +488,16 @@ class TradeStore:
         ``on_unknown``: "error" (default; the error lists every unknown code) or "keep" (rows
         kept under the raw code, codes listed in the report and the ``unknown_codes`` table).
         ``years``: BACI only — load just the yearly files of these years (by file name).
+        ``on_overlap``: BACI and Atlas — a flow (exporter, importer, hs6) of a year already
+        stored from another file is an error ("error", default) or the other file(s) of that
+        vintage-year are dropped ("replace"). Re-loading a file under the same name always
+        replaces it.
         """
         if on_unknown not in ("error", "keep"):
             raise ChainAtlasError(f"on_unknown must be 'error' or 'keep', not {on_unknown!r}")
+        if on_overlap not in ("error", "replace"):
+            raise ChainAtlasError(f"on_overlap must be 'error' or 'replace', not {on_overlap!r}")
+        self._on_overlap = on_overlap
         conc = (
             concordances
             if isinstance(concordances, Concordances)
@@ -526,8 +554,10 @@ class TradeStore:
                                 else:
                                     pending[dest] = (item, member)
                                 candidates.append(dest)
-                    except zipfile.BadZipFile:
-                        raise ValidationError("not a valid zip archive", path=str(item)) from None
+                    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+                        raise ValidationError(
+                            f"not a valid zip archive ({exc})", path=str(item)
+                        ) from None
                 elif item.suffix.lower() == ".csv":
                     candidates.append(item)
             countries = [p for p in candidates if _COUNTRY_FILE.search(p.name)]
@@ -542,12 +572,19 @@ class TradeStore:
             yield file
             return
         archive_path, member = pending[file]
-        with (
-            zipfile.ZipFile(archive_path) as archive,
-            archive.open(member) as src,
-            open(file, "wb") as out,
-        ):
-            shutil.copyfileobj(src, out, 1 << 22)
+        try:
+            with (
+                zipfile.ZipFile(archive_path) as archive,
+                archive.open(member) as src,
+                open(file, "wb") as out,
+            ):
+                shutil.copyfileobj(src, out, 1 << 22)
+        except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+            # A damaged or truncated member (bad CRC, broken deflate stream).
+            file.unlink(missing_ok=True)
+            raise ValidationError(
+                f"damaged zip member, cannot unpack it ({exc})", path=f"{archive_path}!{member}"
+            ) from None
         try:
             yield file
         except ChainAtlasError as exc:
@@ -722,6 +759,7 @@ class TradeStore:
                 report,
                 value_expr="s.v * 1000",
                 quantity_expr="TRY_CAST(NULLIF(trim(s.q), 'NA') AS DOUBLE)",
+                on_overlap=self._on_overlap,
             )
         finally:
             self.con.execute("DROP TABLE IF EXISTS _staging")
@@ -779,6 +817,12 @@ class TradeStore:
             FROM _staging""").fetchone()
         if any(bad[:2]) or bad[3] or bad[4]:
             found = _locate_bad_value(file, checks)
+            if found is not None and found[1] == "(row)":
+                raise ValidationError(
+                    f"wrong number of fields: {found[2]}",
+                    path=str(file),
+                    location=f"line {found[0]}",
+                )
             where = f"line {found[0]}, column {found[1]!r}" if found else None
             value = f" (value {found[2]!r})" if found else ""
             raise ValidationError(
@@ -845,7 +889,17 @@ class TradeStore:
         *,
         value_expr: str,
         quantity_expr: str,
+        on_overlap: str = "error",
+        check_overlap: bool = True,
     ) -> None:
+        """Write the staged rows as one Parquet file per year.
+
+        Files already stored for the same vintage and year from *other* source files are
+        checked for flows (exporter, importer, hs6) that the new file also holds: adding both
+        would double-count them, so that is an error unless ``on_overlap="replace"`` (the
+        other files are then removed). Comtrade loads skip the check (``check_overlap``):
+        monthly files of one reporter legitimately share keys.
+        """
         # BACI rows carry numeric country codes (mapped here); other sources carry ISO3.
         numeric = (
             self.con.execute(
@@ -869,6 +923,39 @@ class TradeStore:
             for r in self.con.execute("SELECT DISTINCT year FROM _staging ORDER BY year").fetchall()
         ]
         stem = re.sub(r"[^A-Za-z0-9_.-]", "_", file.stem)
+        replaced: list[Path] = []
+        if check_overlap:
+            # Check every year before writing any, so a refused load leaves the store as it was.
+            for year in years:
+                out_dir = self.flows_dir / f"vintage={vintage}" / f"year={year}"
+                target = out_dir / f"{source}-{stem}.parquet"
+                others = sorted(p for p in out_dir.glob("*.parquet") if p != target)
+                if not others:
+                    continue
+                listing = ", ".join("'" + str(p).replace("'", "''") + "'" for p in others)
+                n_overlap, example = self.con.execute(f"""
+                    WITH new AS (
+                      SELECT DISTINCT {exporter} AS exporter, {importer} AS importer,
+                             lpad(s.k, 6, '0') AS hs6
+                      FROM _staging s {joins} WHERE s.year = {int(year)}),
+                    old AS (SELECT DISTINCT exporter, importer, hs6 FROM read_parquet([{listing}]))
+                    SELECT count(*), any_value(new.exporter || '->' || new.importer || ' '
+                                               || new.hs6)
+                    FROM new JOIN old USING (exporter, importer, hs6)""").fetchone()
+                if not n_overlap:
+                    continue
+                if on_overlap == "replace":
+                    replaced.extend(others)
+                    continue
+                held = ", ".join(p.name for p in others)
+                raise ValidationError(
+                    f"{n_overlap:,} flow(s) of {vintage} {year} (e.g. {example}) are already "
+                    f"stored from another file ({held}); adding them would double-count. Load "
+                    "a file under the name it was first loaded with to replace it, or pass "
+                    "on_overlap='replace' (CLI: --replace) to drop the other file(s) of that "
+                    "year",
+                    path=str(file),
+                )
         for year in years:
             out_dir = self.flows_dir / f"vintage={vintage}" / f"year={year}"
             out_dir.mkdir(parents=True, exist_ok=True)
@@ -887,6 +974,10 @@ class TradeStore:
                   ORDER BY hs6
                 ) TO '{str(tmp).replace("'", "''")}' (FORMAT PARQUET, COMPRESSION ZSTD)""")
             os.replace(tmp, target)
+            for old_file in [p for p in replaced if p.parent == out_dir]:
+                old_file.unlink(missing_ok=True)
+                self.con.execute("DELETE FROM loads WHERE parquet = ?", [str(old_file)])
+                report.notes.append(f"replaced {old_file.name} ({vintage} {year})")
             rows, value = self.con.execute(
                 f"SELECT count(*), sum({value_expr}) FROM _staging s WHERE s.year = ?", [year]
             ).fetchone()
@@ -897,8 +988,12 @@ class TradeStore:
             if others:
                 report.notes.append(
                     f"{vintage} {year} now also holds {', '.join(Path(o[0]).name for o in others)}"
-                    f" besides {file.name}: flows of all files are added, make sure they do not "
-                    "overlap"
+                    f" besides {file.name}: flows of all files are added"
+                    + (
+                        " (checked: no flow is in two files)"
+                        if check_overlap
+                        else ", make sure they do not overlap"
+                    )
                 )
             self.con.execute(
                 "INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -1038,7 +1133,13 @@ class TradeStore:
             try:
                 self._stage_unknown_iso(file, file_vintage, on_unknown, report)
                 self._write_parquet(
-                    file, file_vintage, "comtrade", report, value_expr="s.v", quantity_expr="s.q"
+                    file,
+                    file_vintage,
+                    "comtrade",
+                    report,
+                    value_expr="s.v",
+                    quantity_expr="s.q",
+                    check_overlap=False,
                 )
             finally:
                 self.con.execute("DROP TABLE IF EXISTS _staging")
@@ -1108,7 +1209,13 @@ class TradeStore:
             try:
                 self._stage_unknown_iso(file, report.vintage, on_unknown, report)
                 self._write_parquet(
-                    file, report.vintage, "atlas", report, value_expr="s.v", quantity_expr="s.q"
+                    file,
+                    report.vintage,
+                    "atlas",
+                    report,
+                    value_expr="s.v",
+                    quantity_expr="s.q",
+                    on_overlap=self._on_overlap,
                 )
             finally:
                 self.con.execute("DROP TABLE IF EXISTS _staging")
@@ -1194,6 +1301,7 @@ class TradeStore:
         finally:
             self.con.unregister("_weights")
         self._record_vintage(target, f"converted from {source}", "", conc)
+        report.files = [f"{source} flows"]
         self._create_views()
         return report
 

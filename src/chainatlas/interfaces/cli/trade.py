@@ -72,6 +72,12 @@ def register(app: typer.Typer) -> None:
         years: str = typer.Option(
             None, "--years", help="BACI: load only these years' files, e.g. 2017-2018."
         ),
+        replace: bool = typer.Option(
+            False,
+            "--replace",
+            help="BACI/Atlas: drop flows stored for the same vintage and year from other files "
+            "when they overlap the new file (default: refuse, it would double-count).",
+        ),
     ) -> None:
         """Load BACI / UN Comtrade bulk / Atlas trade files into a DuckDB+Parquet store."""
         from chainatlas.trade.store import TradeStore
@@ -88,6 +94,7 @@ def register(app: typer.Typer) -> None:
                 on_unknown="keep" if keep_unknown else "error",
                 flow=flow,
                 years=parse_years(years) if years else None,
+                on_overlap="replace" if replace else "error",
             )
         typer.echo(report.summary())
         for note in report.notes:
