@@ -277,3 +277,23 @@ def test_linkage_study_rejects_typos_before_loading(tmp_path, wiod_dir, option, 
     }[option]
     with pytest.raises(ChainAtlasError, match=message.split(" '")[0]):
         linkage_study([2011], never, **kwargs)
+
+
+def test_a_group_named_twice_is_written_once(tmp_path, wiod_dir):
+    """NEA and nea, ASEAN9 and ASEAN-9 are the same groups: their rows must not be duplicated
+    (a SQL SUM over the group rows would double count)."""
+    out = tmp_path / "dup"
+    result = runner.invoke(
+        app, ["indicators", "--source", "wiod2013", "--path", str(wiod_dir), "--years", "2011",
+              "--set", "vax,dependence", "--groups", "NEA,ASEAN9,ASEAN-9,nea", "--out", str(out)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    groups = pd.read_parquet(out / "groups.parquet")
+    assert groups.groupby("group").size().to_dict() == {"ASEAN-9": 9, "NEA": 5}
+    for name, keys in (
+        ("vax", ["year", "level", "exporter", "importer", "indicator"]),
+        ("dependence", ["year", "level", "country", "sector", "source", "indicator"]),
+    ):
+        frame = pd.read_parquet(out / f"{name}.parquet")
+        assert not frame.duplicated(keys).any(), name
+    assert result.output.count("note: NEA:") == 1

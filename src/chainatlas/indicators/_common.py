@@ -221,12 +221,17 @@ def workspace(model: MRIOModel) -> Workspace:
 def resolve(
     model: MRIOModel, groups: Sequence[str | ResolvedGroup] | None, user_groups: Any = None
 ) -> list[ResolvedGroup]:
-    """Resolve group names against the model (already resolved groups pass through)."""
+    """Resolve group names against the model (already resolved groups pass through). A group
+    named twice (an alias, another spelling: NEA, nea, ASEAN9 = ASEAN-9) is kept once, so no
+    aggregate row is written twice."""
     registry = registry_with(user_groups)
-    return [
-        g if isinstance(g, ResolvedGroup) else registry.resolve(g, model.countries, model.year)
-        for g in groups or ()
-    ]
+    resolved: dict[str, ResolvedGroup] = {}
+    for g in groups or ():
+        group = (
+            g if isinstance(g, ResolvedGroup) else registry.resolve(g, model.countries, model.year)
+        )
+        resolved.setdefault(group.name, group)
+    return list(resolved.values())
 
 
 def group_country_mask(model: MRIOModel, group: ResolvedGroup) -> np.ndarray:
