@@ -230,3 +230,14 @@ def test_zh_figures_show_no_iso3_codes(ctx, all_charts):
         assert not codes & set(shown), (key, sorted(codes & set(shown))[:5])
         english = {str(t.name or "") for t in chart.figures["en"].data}
         assert not english & {"中国"}, key
+
+
+def test_single_year_summary_does_not_compare_a_year_with_itself(wiod_dir):
+    one, _ = load_context("wiod2013", wiod_dir, [2011], FOCUS, cache_dir=None)
+    row = one.country.set_index(["country", "year"]).loc[(FOCUS, 2011)]
+    for lang in names.LANGUAGES:
+        text = " ".join(summary_paragraphs(one, lang))
+        assert text.count("2011") == 6, text  # each sentence names its year once
+        assert "(in 2011" not in text and "（2011年分别为" not in text and "（2011年为" not in text
+    english = " ".join(summary_paragraphs(one, "en"))
+    assert f"{100 * row['dva_share']:.1f}%" in english

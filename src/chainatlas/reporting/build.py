@@ -108,9 +108,11 @@ def summary_paragraphs(ctx: ReportContext, lang: str) -> list[str]:
     first, last = focus.loc[ctx.first_year], focus.loc[ctx.last_year]
     country = names.country(ctx.focus, lang)
     common = {"country": country, "first": ctx.first_year, "last": ctx.last_year}
+    # one year: the sentences without the "(in {first}: …)" comparison with itself
+    variant = ".single" if ctx.first_year == ctx.last_year else ""
     paragraphs = [
         names.text(
-            "summary.exports",
+            f"summary.exports{variant}",
             lang,
             exports=_num(last["exports"], 0),
             units=names.text("units.usd_million_current_prices", lang)
@@ -123,7 +125,7 @@ def summary_paragraphs(ctx: ReportContext, lang: str) -> list[str]:
             **common,
         ),
         names.text(
-            "summary.participation",
+            f"summary.participation{variant}",
             lang,
             fwd=_pct(last["gvc_forward"]),
             fwd0=_pct(first["gvc_forward"]),
@@ -132,14 +134,14 @@ def summary_paragraphs(ctx: ReportContext, lang: str) -> list[str]:
             **common,
         ),
         names.text(
-            "summary.position",
+            f"summary.position{variant}",
             lang,
             pos=_num(last["gvc_position"], 3),
             pos0=_num(first["gvc_position"], 3),
             **common,
         ),
         names.text(
-            "summary.length",
+            f"summary.length{variant}",
             lang,
             plv=_num(last["plv"]),
             ply=_num(last["ply"]),
@@ -176,7 +178,11 @@ def summary_paragraphs(ctx: ReportContext, lang: str) -> list[str]:
 
     paragraphs.append(
         names.text(
-            "summary.hubs", lang, hubs0=hubs(ctx.first_year), hubs=hubs(ctx.last_year), **common
+            f"summary.hubs{variant}",
+            lang,
+            hubs0=hubs(ctx.first_year),
+            hubs=hubs(ctx.last_year),
+            **common,
         )
     )
     return paragraphs
