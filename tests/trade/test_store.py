@@ -470,3 +470,42 @@ def test_row_with_extra_field_names_its_line(tmp_path, concordances_dir):
     with TradeStore(tmp_path / "t.duckdb") as store, pytest.raises(ValidationError) as info:
         store.load("baci", folder, concordances=concordances_dir)
     assert "line 3" in str(info.value) and "7 fields where the header has 6" in str(info.value)
+
+
+def test_negative_atlas_export_value_is_an_error_at_api_and_cli(
+    tmp_path, lithium_file, concordances_dir, capsys
+):
+    """Regression: Atlas rows with export_value < 0 were dropped silently (filter '> 0')."""
+    from chainatlas.interfaces.cli.main import run
+
+    lines = lithium_file.read_text().splitlines()
+    header = lines[0].split(",")
+    column = header.index("export_value")
+    target = next(
+        i for i, line in enumerate(lines[1:], start=1) if float(line.split(",")[column]) > 0
+    )
+    fields = lines[target].split(",")
+    fields[column] = "-" + fields[column]
+    lines[target] = ",".join(fields)
+    bad = tmp_path / "atlas_bad.csv"
+    bad.write_text("\n".join(lines[:50]) + "\n")
+    with TradeStore(tmp_path / "t.duckdb") as store, pytest.raises(ValidationError) as info:
+        store.load("atlas", bad, concordances=concordances_dir)
+    assert f"line {target + 1}, column 'export_value'" in str(info.value)
+    with pytest.raises(SystemExit) as exit_info:
+        run(
+            [
+                "trade",
+                "load",
+                "--source",
+                "atlas",
+                "--path",
+                str(bad),
+                "--db",
+                str(tmp_path / "c.duckdb"),
+                "--concordances",
+                str(concordances_dir),
+            ]
+        )
+    assert exit_info.value.code == 2
+    assert "negative trade value" in capsys.readouterr().err

@@ -839,6 +839,27 @@ class TradeStore:
                 location="column 'v'",
             )
 
+    def _refuse_negative_values(self, file: Path, value_column: str) -> None:
+        """Trade values are >= 0; a negative one is an error naming its line and column."""
+        row = self.con.execute("SELECT count(*), any_value(v) FROM _staging WHERE v < 0").fetchone()
+        if not row[0]:
+            return
+
+        def negative(record: dict) -> bool:
+            try:
+                return float(record.get(value_column) or 0) < 0
+            except ValueError:
+                return False
+
+        line = _first_line_where(file, negative)
+        raise ValidationError(
+            f"{row[0]} negative trade value(s) (e.g. {row[1]}); values must be >= 0",
+            path=str(file),
+            location=f"line {line}, column {value_column!r}"
+            if line
+            else f"column {value_column!r}",
+        )
+
     def _stage_unknowns(
         self, file: Path, vintage: str, on_unknown: str, report: LoadReport, kind: str
     ) -> None:
@@ -1131,6 +1152,7 @@ class TradeStore:
                   AND {filters}""")
             self.con.execute("DROP TABLE _raw")
             try:
+                self._refuse_negative_values(file, cols["value"])
                 self._stage_unknown_iso(file, file_vintage, on_unknown, report)
                 self._write_parquet(
                     file,
@@ -1201,12 +1223,14 @@ class TradeStore:
                            upper(partner_code) AS j, lpad(CAST(hs_product_code AS VARCHAR), 6,
                            '0') AS k, CAST(export_value AS DOUBLE) AS v, NULL::DOUBLE AS q
                     FROM read_csv('{q}', header = true, all_varchar = true)
-                    WHERE CAST(export_value AS DOUBLE) > 0""")
+                    WHERE CAST(export_value AS DOUBLE) <> 0""")
             except duckdb.Error as exc:
                 raise _duckdb_csv_error(
                     exc, file, {"year": "int", "export_value": "float", "hs_product_code": "hs"}
                 ) from None
             try:
+                # Zero export_value rows are the mirrored import side; negatives are errors.
+                self._refuse_negative_values(file, "export_value")
                 self._stage_unknown_iso(file, report.vintage, on_unknown, report)
                 self._write_parquet(
                     file,
