@@ -370,3 +370,38 @@ def test_load_refuses_overlapping_copy_and_damaged_zip_with_exit_2(
     code, stderr = run_in_process(["trade", "load", "--path", str(archive), *common])
     assert code == 2 and "Traceback" not in stderr
     assert f"{archive}!{baci_file.name}" in " ".join(stderr.split())
+
+
+def test_supply_risk_refuses_conflicting_distances_and_out_of_range_fill(
+    tmp_path, make_store, capsys
+):
+    import pytest
+
+    from chainatlas.interfaces.cli.main import run
+
+    store = make_store(
+        [(2020, 1, 3, "10129", 10, "NA"), (2020, 2, 3, "10129", 30, "NA")],
+        {1: "AAA", 2: "BBB", 3: "CCC"},
+    )
+    store.close()
+    table = tmp_path / "d.csv"
+    table.write_text("country_a,country_b,distance\nCCC,AAA,0\nCCC,BBB,2\nBBB,CCC,1\nCCC,AAA,3\n")
+    out = tmp_path / "risk.csv"
+    args = ["trade", "supply-risk", "--db", str(store.path), "--importer", "CCC"]
+    args += ["--distances", str(table), "--out", str(out)]
+    with pytest.raises(SystemExit) as exit_info:
+        run(args)
+    assert exit_info.value.code == 2 and not out.exists()
+    assert (
+        "pair CCC-AAA is listed with different distances on lines 2, 5" in capsys.readouterr().err
+    )
+    table.write_text("country_a,country_b,distance\nCCC,AAA,0\nAAA,BBB,2\n")
+    with pytest.raises(SystemExit) as exit_info:
+        run([*args, "--missing-distance", "7"])
+    assert exit_info.value.code == 2 and "outside the table's range" in capsys.readouterr().err
+    result = runner.invoke(app, [*args, "--missing-distance", "2"])
+    assert result.exit_code == 0, result.output
+    risk = pd.read_csv(out)
+    # m = (0.25, 0.75), q = (0.25, 0.75) (the only importer), pi = (0, 1): R_pol = 0.0625 + 2*0.5625
+    assert risk["r_econ"].tolist() == [pytest.approx(0.625, abs=1e-15)]
+    assert risk["r_pol"].tolist() == [pytest.approx(0.0625 + 2 * 0.5625, abs=1e-15)]

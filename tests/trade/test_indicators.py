@@ -360,3 +360,29 @@ def test_hits_dense_fallback_agrees_with_power_iteration():
     dense = max_hub_scores(edges, ["hs6"], max_iter=1)  # every block takes the SVD path
     np.testing.assert_allclose(dense["hub_max"], iterated["hub_max"], rtol=1e-9)
     assert dense["hub_max"].iloc[-1] == pytest.approx(0.5)
+
+
+def test_distance_table_conflicts_blanks_and_out_of_range_fill(small, tmp_path):
+    """Regressions: a pair listed twice with different distances kept the first silently; a
+    missing_distance outside the table's range was clipped (below) or gave pi > 1 (above)."""
+    from chainatlas.trade.indicators import read_distance_table
+
+    table = tmp_path / "d.csv"
+    table.write_text(
+        "country_a,country_b,distance\nDDD,AAA,0\nDDD,BBB,1\nDDD,CCC,2\nDDD,BBB,3\nAAA,BBB,4\n"
+    )
+    with pytest.raises(ValidationError) as info:
+        read_distance_table(table)
+    assert "DDD-BBB" in str(info.value) and "lines 3, 5" in str(info.value)
+    assert "d.csv" in str(info.value)
+    table.write_text("country_a,country_b,distance\nDDD,AAA,0\nDDD,,1\n")
+    with pytest.raises(ValidationError, match="line 3, column 'country_b'"):
+        read_distance_table(table)
+    table.write_text("country_a,country_b,distance\nDDD,AAA,0\nDDD,BBB,1\nDDD,BBB,1\nAAA,BBB,4\n")
+    distances = read_distance_table(table)  # an exact repeat is harmless
+    for fill in (-1.0, 5.0):
+        with pytest.raises(ValidationError, match="outside the table's range"):
+            political_risk(small, "DDD", distances, [2020], universe="all", missing_distance=fill)
+    at_max = political_risk(small, "DDD", distances, [2020], universe="all", missing_distance=4.0)
+    assert at_max["missing"]["supplier"].tolist() == ["CCC"]
+    assert at_max["r_pol"] <= 2 * at_max["r_econ"] + 1e-15  # pi <= 1, lambda = 1

@@ -573,13 +573,38 @@ def validate_distances(frame: pd.DataFrame, where: str | None = None) -> pd.Data
             path=where,
             location=f"line {row + 2}, column 'distance'",
         )
+    for column in ("country_a", "country_b"):
+        codes = frame[column].astype("string").str.strip()
+        blank = codes.isna() | (codes == "")
+        if blank.any():
+            row = int(np.flatnonzero(blank.to_numpy())[0])
+            raise ValidationError(
+                "missing country code", path=where, location=f"line {row + 2}, column {column!r}"
+            )
     out = pd.DataFrame(
         {
-            "country_a": frame["country_a"].str.strip().str.upper(),
-            "country_b": frame["country_b"].str.strip().str.upper(),
+            "country_a": frame["country_a"].astype(str).str.strip().str.upper(),
+            "country_b": frame["country_b"].astype(str).str.strip().str.upper(),
             "distance": values.astype(float),
         }
     )
+    # A pair listed twice with different distances: which one holds is not for us to guess.
+    pair = out[["country_a", "country_b"]]
+    repeated = out[pair.duplicated(keep=False)]
+    conflicting = repeated.groupby(["country_a", "country_b"])["distance"].nunique()
+    conflicting = conflicting[conflicting > 1]
+    if len(conflicting):
+        a, b = conflicting.index[0]
+        lines = [
+            int(i) + 2
+            for i in repeated.index[(repeated.country_a == a) & (repeated.country_b == b)]
+        ]
+        raise ValidationError(
+            f"pair {a}-{b} is listed with different distances on lines "
+            f"{', '.join(map(str, lines))} ({len(conflicting)} such pair(s))",
+            path=where,
+            location=f"line {lines[1]}, column 'distance'",
+        )
     return out
 
 
@@ -621,6 +646,12 @@ def political_risk(
         raise ChainAtlasError(f"{code} has no imports in the selected data", path=str(store.path))
     dmin, dmax = distances["distance"].min(), distances["distance"].max()
     span = dmax - dmin
+    if missing_distance is not None and not dmin <= missing_distance <= dmax:
+        # pi is min-max normalised over the table; a value outside it has no place in [0, 1].
+        raise ValidationError(
+            f"missing_distance {missing_distance} lies outside the table's range "
+            f"[{dmin}, {dmax}], so its normalised distance would leave [0, 1]"
+        )
     both = pd.concat(
         [distances, distances.rename(columns={"country_a": "country_b", "country_b": "country_a"})]
     )
@@ -647,7 +678,6 @@ def political_risk(
         missing_distance if missing_distance is not None else 0.0
     )
     supplies["pi"] = (supplies["distance"] - dmin) / span if span > 0 else 0.0
-    supplies["pi"] = supplies["pi"].clip(lower=0.0)  # a filled value below the table minimum
     per_product = supplies.groupby(["year", "hs6"])["import_value"].transform("sum")
     supplies["m"] = supplies["import_value"] / per_product
     year_total = supplies.groupby("year")["import_value"].transform("sum")
