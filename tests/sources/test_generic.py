@@ -295,3 +295,53 @@ def test_long_csv_keeps_numeric_looking_codes_as_text(tmp_path):
     np.testing.assert_array_equal(model.published_va, [11.5, 18.0])
     np.testing.assert_array_equal(model.va, [9.0, 21.0])  # x - column sums of Z
     assert any("published VA" in n and "AAA.01" in n for n in model.validation.notes)
+
+
+def _cli(*args):
+    from typer.testing import CliRunner
+
+    from chainatlas.interfaces.cli.main import app
+
+    return CliRunner().invoke(app, list(args))
+
+
+def test_year_of_a_table_comes_from_meta_toml_also_for_a_long_file(tmp_path):
+    """long.csv + meta.toml (year = 2020) in a directory: `--year 2020` works (the CLI used
+    to see no year at all: 'unknown year(s) 2020; available: ')."""
+    lines = [
+        "row_country,row_sector,col_country,col_code,value",
+        "AAA,a,AAA,a,1",
+        "AAA,a,BBB,a,2",
+        "BBB,a,AAA,a,3",
+        "AAA,a,AAA,hh,10",
+        "AAA,a,BBB,hh,5",
+        "BBB,a,BBB,hh,20",
+        "BBB,a,AAA,hh,4",
+    ]
+    (tmp_path / "long.csv").write_text("\n".join(lines) + "\n")
+    (tmp_path / "meta.toml").write_text("year = 2020\n")
+    assert chainatlas.sources.available_years("generic", tmp_path) == [2020]
+    out = tmp_path / "wwz.csv"
+    result = _cli(
+        *("decompose", "--source", "generic", "--path", str(tmp_path), "--year", "2020"),
+        *("--method", "wwz", "--level", "country", "--out", str(out)),
+    )
+    assert result.exit_code == 0, result.output
+    frame = pd.read_csv(out)
+    # AAA exports 2 (intermediate) + 5 (final) to BBB; the 16 terms add up to that.
+    assert frame[frame["exporter"] == "AAA"]["value"].sum() == pytest.approx(7.0, rel=1e-12)
+
+
+def test_table_without_any_year_says_how_to_give_one(tmp_path):
+    directory = _write_wide(tmp_path / "t", _table())
+    (directory / "meta.toml").write_text('units = "USD million"\n')
+    assert chainatlas.load("generic", directory).year is None  # the API still loads it
+    result = _cli(
+        *("decompose", "--source", "generic", "--path", str(directory), "--year", "2020"),
+        *("--out", str(tmp_path / "o.csv")),
+    )
+    # CliRunner bypasses main.run(), which turns a ChainAtlasError into one line + exit 2
+    assert isinstance(result.exception, ChainAtlasError)
+    message = str(result.exception)
+    assert "the table has no year: add year = YYYY to meta.toml" in message
+    assert not (tmp_path / "o.csv").exists()

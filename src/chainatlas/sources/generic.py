@@ -182,7 +182,15 @@ def generic_years(path: Path) -> list[int]:
         frame = _read_table(file, label_column=None)
         if "year" in frame.columns:
             return sorted({int(y) for y in frame["year"].dropna().unique()})
-        return []
+        meta_year = _meta(path).get("year") if path.is_dir() else None
+        if meta_year is not None:
+            return [int(meta_year)]
+        # Without a year the table could not be chosen by --year at all ("available: ").
+        raise ValidationError(
+            "the table has no year: add a year column, or put the file in a directory "
+            "with a meta.toml saying year = YYYY",
+            path=str(file),
+        )
     if not path.is_dir():
         return []
     years = sorted(
@@ -193,7 +201,13 @@ def generic_years(path: Path) -> list[int]:
     if years:
         return years
     year = _meta(path).get("year")
-    return [int(year)] if year is not None else []
+    if year is None:
+        raise ValidationError(
+            "the table has no year: add year = YYYY to meta.toml (or put the files in "
+            "YYYY/ subdirectories)",
+            path=str(path),
+        )
+    return [int(year)]
 
 
 # ---------------------------------------------------------------------------- the loader
