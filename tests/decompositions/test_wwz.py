@@ -216,6 +216,14 @@ def test_api_wide_and_dispatch(wiod2011):
         wwz(wiod2011).to_frame("region")
 
 
+def test_aggregate_names_an_unknown_term_or_level(decomposition):
+    """A typo in a term name was a bare KeyError('DVA_FINAL')."""
+    with pytest.raises(ChainAtlasError, match=r"wwz has no term 'DVA_FINAL'; its terms: DVA_FIN, "):
+        decomposition.aggregate("DVA_FINAL", "bilateral")
+    with pytest.raises(ChainAtlasError, match="unknown level 'region'"):
+        decomposition.aggregate("DVA_FIN", "region")
+
+
 # ---------------------------------------------------------------------- CLI
 def invoke(*args: str):
     return CliRunner().invoke(app, list(args), catch_exceptions=False)

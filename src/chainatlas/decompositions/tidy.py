@@ -71,6 +71,10 @@ class Decomposition:
         """One term at a level: full (G, G, N) [exporter, importer, sector]; bilateral (G, G);
         sector (G, N); country (G,); world scalar array."""
         G, N = len(self.countries), len(self.sectors)
+        if term not in self.terms:
+            raise ChainAtlasError(
+                f"{self.method} has no term {term!r}; its terms: {', '.join(self.terms)}"
+            )
         values = self.terms[term]
         if values.ndim == 1:
             if level == "country":
