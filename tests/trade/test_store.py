@@ -509,3 +509,46 @@ def test_negative_atlas_export_value_is_an_error_at_api_and_cli(
         )
     assert exit_info.value.code == 2
     assert "negative trade value" in capsys.readouterr().err
+
+
+def test_trade_files_in_another_encoding_name_file_and_line(tmp_path, concordances_dir, capsys):
+    """Regressions: a UTF-16 BACI file ended in a csv.Error traceback, a Latin-1 Comtrade file
+    in a DuckDB traceback (both exit 1)."""
+    from chainatlas.interfaces.cli.main import run
+
+    folder = _folder_with(tmp_path, [(2020, 1, 2, "10121", 5.0, "NA")])
+    file = folder / "BACI_HS17_Y2020_V202301.csv"
+    file.write_bytes(file.read_text().encode("utf-16"))
+    with TradeStore(tmp_path / "t.duckdb") as store, pytest.raises(ValidationError) as info:
+        store.load("baci", folder, concordances=concordances_dir)
+    assert "UTF-16" in str(info.value) and f"{file}: line 1" in str(info.value)
+
+    header = COMTRADE_HEADER.replace("reporterISO,", "reporterISO,reporterDesc,")
+    rows = [
+        "C,A,20200101,2020,52,2020,384,CIV,Cote,M,842,USA,0,H5,010121,C00,0,10,1000",
+        "C,A,20200101,2020,52,2020,384,CIV,Côte d'Ivoire,M,392,JPN,0,H5,010121,C00,0,10,900",
+    ]
+    latin1 = tmp_path / "comtrade_latin1.csv"
+    latin1.write_bytes(("\n".join([header, *rows]) + "\n").encode("latin-1"))
+    with TradeStore(tmp_path / "c.duckdb") as store, pytest.raises(ValidationError) as info:
+        store.load("comtrade", latin1, concordances=concordances_dir)
+    assert f"{latin1}: line 3" in str(info.value) and "not valid UTF-8" in str(info.value)
+    with pytest.raises(SystemExit) as exit_info:
+        run(
+            [
+                "trade",
+                "load",
+                "--source",
+                "comtrade",
+                "--path",
+                str(latin1),
+                "--db",
+                str(tmp_path / "cli.duckdb"),
+                "--concordances",
+                str(concordances_dir),
+            ]
+        )
+    assert exit_info.value.code == 2 and "not valid UTF-8" in capsys.readouterr().err
+    latin1.write_bytes(("\n".join([header, *rows]) + "\n").encode("utf-8"))
+    with TradeStore(tmp_path / "c.duckdb") as store:
+        assert store.load("comtrade", latin1, concordances=concordances_dir).rows == 2

@@ -190,8 +190,38 @@ def _first_line(path: Path) -> str:
     return raw.decode("utf-8-sig", errors="replace").strip()
 
 
+def _check_utf8_family(path: Path) -> None:
+    """Trade CSVs are read as UTF-8 (ASCII for BACI): refuse UTF-16/32 files up front."""
+    with open(path, "rb") as handle:
+        head = handle.read(4096)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head:
+        raise ValidationError(
+            "file is UTF-16/UTF-32 encoded (byte-order mark or NUL bytes); trade CSV files are "
+            "read as UTF-8 — re-save it as UTF-8",
+            path=str(path),
+            location="line 1",
+        )
+
+
+def _first_non_utf8_line(path: Path) -> tuple[int, int] | None:
+    """Slow path for error messages: (line, byte) of the first byte that is not UTF-8."""
+    with open(path, "rb") as handle:
+        for line, raw in enumerate(handle, start=1):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                return line, raw[exc.start]
+    return None
+
+
 def _header_fields(path: Path) -> list[str]:
-    return [f.strip().strip('"').strip() for f in next(csv.reader([_first_line(path)]), [])]
+    _check_utf8_family(path)
+    try:
+        return [f.strip().strip('"').strip() for f in next(csv.reader([_first_line(path)]), [])]
+    except csv.Error as exc:
+        raise ValidationError(
+            f"cannot read the header ({exc})", path=str(path), location="line 1"
+        ) from None
 
 
 def _locate_bad_value(path: Path, checks: dict[str, str]) -> tuple[int, str, str] | None:
@@ -241,6 +271,16 @@ def _first_line_where(path: Path, predicate, nth: int = 1) -> int | None:
 
 
 def _duckdb_csv_error(exc: Exception, path: Path, checks: dict[str, str]) -> ValidationError:
+    if "unicode" in str(exc).lower():
+        bad = _first_non_utf8_line(path)
+        return ValidationError(
+            "not valid UTF-8 text"
+            + (f" (byte {bad[1]:#04x})" if bad else "")
+            + "; trade CSV files are read as UTF-8 — re-save the file as UTF-8 (e.g. "
+            "iconv -f latin1 -t utf-8)",
+            path=str(path),
+            location=f"line {bad[0]}" if bad else None,
+        )
     found = _locate_bad_value(path, checks)
     if found is not None:
         line, column, value = found
@@ -1077,13 +1117,16 @@ class TradeStore:
             staged.append((file, cols, header))
             if "classification" in cols:
                 q = str(file).replace("'", "''")
-                values = {
-                    r[0]
-                    for r in self.con.execute(
-                        f"SELECT DISTINCT \"{cols['classification']}\" FROM read_csv('{q}', "
-                        "header=true, all_varchar=true)"
-                    ).fetchall()
-                }
+                try:
+                    values = {
+                        r[0]
+                        for r in self.con.execute(
+                            f"SELECT DISTINCT \"{cols['classification']}\" FROM read_csv('{q}', "
+                            "header=true, all_varchar=true)"
+                        ).fetchall()
+                    }
+                except duckdb.Error as exc:
+                    raise _duckdb_csv_error(exc, file, {}) from None
                 found_vintages[file.name] = {normalise_vintage(v) for v in values if v}
         all_vintages = set().union(*found_vintages.values()) if found_vintages else set()
         if vintage:
