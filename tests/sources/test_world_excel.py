@@ -409,7 +409,9 @@ def test_real_wiod_2011_in_the_published_excel_layout(tmp_path, wiod2011):
         np.vstack([np.zeros((5, m.GN)), va]),
         published_x=published_x,
     )
-    path = write_world_workbook(tmp_path / "wiot11_row_sep12.xlsx", table, "wiod2013", 2011)
+    path = write_world_workbook(
+        tmp_path / "wiot11_row_sep12.xlsx", table, "wiod2013", 2011, plain=True
+    )
     model = chainatlas.load("wiod2013-excel", tmp_path, 2011)
     assert model.countries == m.countries and model.source_countries[-1] == "RoW"
     assert "ROM" in model.source_countries and "ROU" in model.countries
