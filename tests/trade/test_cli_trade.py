@@ -405,3 +405,21 @@ def test_supply_risk_refuses_conflicting_distances_and_out_of_range_fill(
     # m = (0.25, 0.75), q = (0.25, 0.75) (the only importer), pi = (0, 1): R_pol = 0.0625 + 2*0.5625
     assert risk["r_econ"].tolist() == [pytest.approx(0.625, abs=1e-15)]
     assert risk["r_pol"].tolist() == [pytest.approx(0.0625 + 2 * 0.5625, abs=1e-15)]
+
+
+def test_interdependence_zero_trade_group_names_file_line_and_columns(tmp_path, capsys):
+    import pytest
+
+    from chainatlas.interfaces.cli.main import run
+
+    path = tmp_path / "series.csv"
+    path.write_text(
+        "year,trade_ab,gdp_a,gdp_b,fdi_b_in_a,fdi_in_a,tariff_a_on_b,tariff_b_on_a,x_1,m_1,x_2,m_2\n"
+        "2016,5,10,20,1,10,8,3,1,2,3,4\n2017,6,11,21,2,10,7,3,0,0,3,4\n"
+    )
+    with pytest.raises(SystemExit) as exit_info:
+        run(["interdependence", "--input", str(path), "--out", str(tmp_path / "out")])
+    assert exit_info.value.code == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"{path}: line 3, columns 'x_1', 'm_1'" in err
+    assert not (tmp_path / "out").exists()

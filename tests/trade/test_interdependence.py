@@ -104,6 +104,11 @@ def test_iit_columns_accepted_directly():
         (lambda f: f.assign(gdp_a=[1.0, 0.0, 1.0]), "line 3, column 'gdp_a'"),
         (lambda f: f.assign(m_2=[1.0, -2.0, 1.0]), "negative value"),
         (lambda f: f.drop(columns=["x_1"]), "iit_1, iit_2 (or x_1, m_1, x_2, m_2)"),
+        # regression: x + m = 0 was reported as "year 2017" without file, line or columns
+        (
+            lambda f: f.assign(x_2=[10.0, 0.0, 10.0], m_2=[10.0, 0.0, 30.0]),
+            "line 3, columns 'x_2', 'm_2'",
+        ),
     ],
 )
 def test_bad_series_file(tmp_path, edit, message):
@@ -122,3 +127,10 @@ def test_grubel_lloyd_from_store_by_chapter(baci_store, baci_rows):
     assert gl["exports"].sum() == pytest.approx(x, rel=1e-12)
     assert gl["imports"].sum() == pytest.approx(m, rel=1e-12)
     assert gl["gl"].between(0, 1).all()
+
+
+def test_fdi_share_above_one_is_reported_not_clipped():
+    """Regression: FDI from B larger than A's total inflow passed without a word."""
+    result = composite_interdependence(series(fdi_b_in_a=[10.0, 120.0, 15.0]))
+    assert result.table["i"].tolist() == pytest.approx([0.1, 1.2, 0.15])
+    assert any("exceeds 1 in year(s) 2017" in note for note in result.notes)

@@ -183,6 +183,16 @@ def validate_series(frame: pd.DataFrame, where: str | None = None) -> pd.DataFra
                     path=where,
                     location=f"line {row + 2}, column {column!r}",
                 )
+    if has_flows and not has_iit:
+        for x_col, m_col in (("x_1", "m_1"), ("x_2", "m_2")):
+            empty = (out[x_col] + out[m_col]) <= 0
+            if empty.any():
+                row = int(np.flatnonzero(empty.to_numpy())[0])
+                raise ValidationError(
+                    f"{x_col} + {m_col} = 0: Grubel–Lloyd undefined for that product group",
+                    path=where,
+                    location=f"line {row + 2}, columns {x_col!r}, {m_col!r}",
+                )
     out["year"] = out["year"].astype(int)
     return out.sort_values("year").reset_index(drop=True)
 
@@ -222,6 +232,15 @@ def composite_interdependence(
     if all(c in data.columns for c in OPTIONAL_INVESTMENT):
         table["i2"] = data["fdi_a_in_b"] / data["fdi_in_b"]
         investment.append("i2")
+    for column in investment:
+        # An FDI share above 1 (partner FDI > total inflow) is inconsistent input: reported,
+        # not clipped (min-max normalisation still maps the series to [0, 1]).
+        above = table.loc[table[column] > 1, "year"].tolist()
+        if above:
+            notes.append(
+                f"FDI share {column} exceeds 1 in year(s) {', '.join(map(str, above))}: "
+                "the partner's FDI is larger than the total inflow; check the input"
+            )
     table["cc"] = data["tariff_a_on_b"]
     table["ca"] = data["tariff_b_on_a"]
     if all(c in data.columns for c in TECH_IIT):
