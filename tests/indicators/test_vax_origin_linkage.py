@@ -166,3 +166,23 @@ def test_negative_link_shares_are_reported(wiod_loader):
     shares = frame[frame["indicator"].isin(["export_share", "import_share"])]
     outside = shares[(shares["value"] < -1e-9) | (shares["value"] > 1 + 1e-9)]
     assert len(outside) == (reported["indicator"] != "link").sum()
+
+
+def test_block_jacobi_leontief_solve_equals_the_direct_solve():
+    """The bloc convention's solver: converged iteration = direct solve to rounding; when the
+    iteration cannot converge (ρ(L A^F) ≥ 1) the direct solve is used."""
+    from chainatlas.indicators.origin import _leontief_solve_block_jacobi
+
+    rng = np.random.default_rng(7)
+    G, N = 5, 4
+    A = rng.uniform(0, 0.08, (G * N, G * N))
+    rhs = rng.uniform(0, 1, (G * N, 2))
+    direct = np.linalg.solve(np.eye(G * N) - A, rhs)
+    assert rel_err(_leontief_solve_block_jacobi(A, rhs, G, N), direct) < 1e-14
+    # foreign blocks so large that z ← L(rhs + A^F z) diverges, while I − A stays invertible
+    B = np.zeros((G * N, G * N))
+    B[:N, N : 2 * N] = 3.0 * np.eye(N)
+    B[N : 2 * N, :N] = 0.5 * np.eye(N)
+    B[:N, :N] = 0.1 * np.eye(N)
+    direct = np.linalg.solve(np.eye(G * N) - B, rhs)
+    assert rel_err(_leontief_solve_block_jacobi(B, rhs, G, N, max_iter=50), direct) < 1e-12
