@@ -296,3 +296,16 @@ def test_manifest_mismatch_says_how_to_accept_a_new_version(tmp_path, server):
     del manifest["ADB-MRIO-2019.xlsx"]
     (tmp_path / "adb" / "manifest.json").write_text(json.dumps(manifest))
     assert fetch("adb", [2019], cache=tmp_path, url_base=base)[0].path.read_bytes() == b"v2" * 100
+
+
+def test_cache_that_is_a_file_is_one_clear_error(tmp_path):
+    """--cache naming a file used to end in a NotADirectoryError traceback."""
+    not_a_directory = tmp_path / "cache.txt"
+    not_a_directory.write_text("")
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    with pytest.raises(ChainAtlasError) as info:
+        fetch("oecd-icio", [2018], cache=not_a_directory, url_base=str(mirror))
+    assert str(info.value) == (
+        f"{not_a_directory / 'oecd-icio'}: cannot use the cache directory (Not a directory)"
+    )

@@ -287,7 +287,12 @@ def fetch(
         )
     directory = Path(cache).expanduser() if cache is not None else cache_dir()
     directory = directory / entry.source
-    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # --cache names a file, or a place we may not write
+        raise ChainAtlasError(
+            f"cannot use the cache directory ({exc.strerror or exc})", path=str(directory)
+        ) from exc
     manifest = read_manifest(directory)
     results = []
     for year in wanted:
