@@ -192,3 +192,19 @@ def test_table_columns_in_the_documented_order(small):
     assert list(tables["groups"].columns) == [
         *head, "group", "measure", *numbers, "members", "membership_note", "value"
     ]  # fmt: skip
+
+
+def test_out_below_a_file_is_one_clear_error(small, tmp_path):
+    """--out inside a path whose parent is a file: exit 2 with one line, no traceback."""
+    from chainatlas.errors import ChainAtlasError
+    from chainatlas.scenarios import run_scenario
+
+    (tmp_path / "afile").write_text("")
+    raw = {
+        "table": {"source": "test", "year": 2011},
+        "outputs": {"tables": ["country"]},
+        "shocks": [{"kind": "demand", "countries": "CHN", "change": -0.1}],
+    }
+    result = run_scenario(raw, model=small)
+    with pytest.raises(ChainAtlasError, match=r"afile/sub: cannot write the results \(Not a"):
+        result.write(tmp_path / "afile" / "sub")

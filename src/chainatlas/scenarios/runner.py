@@ -57,13 +57,18 @@ class ScenarioResult:
             encoding="utf-8", errors="replace"
         ).startswith(SUMMARY_HEADING)
         written = []
-        for name, frame in self.tables.items():
-            written.append(write_table(frame, target / f"{name}.{fmt}"))
-        written.append(
-            atomic_write(
-                summary, lambda tmp: tmp.write_text(self.summary_markdown, encoding="utf-8")
+        try:
+            for name, frame in self.tables.items():
+                written.append(write_table(frame, target / f"{name}.{fmt}"))
+            written.append(
+                atomic_write(
+                    summary, lambda tmp: tmp.write_text(self.summary_markdown, encoding="utf-8")
+                )
             )
-        )
+        except OSError as exc:  # a parent that is a file, no permission, disk full
+            raise ChainAtlasError(
+                f"cannot write the results ({exc.strerror or exc})", path=str(target)
+            ) from exc
         if earlier_run:
             # Tables of an earlier scenario run into the same directory that this run does
             # not rewrite (another shock kind, the other --format) would otherwise sit next
