@@ -117,3 +117,33 @@ def test_bad_bec_file_names_line_and_column(tmp_path):
 def test_missing_concordance_directory(tmp_path):
     with pytest.raises(ChainAtlasError, match="no HS concordance directory"):
         load_concordances(tmp_path)
+
+
+def test_conversion_into_a_year_holding_loaded_flows_is_refused(tmp_path, concordances_dir):
+    """Regression: converting HS92 -> HS17 into a year that already held HS17 flows of the
+    same pairs and lines (loaded from a file) added a second copy silently."""
+    from trade_helpers import write_baci, write_country_codes
+
+    from chainatlas.errors import ValidationError
+
+    weights = load_concordances(concordances_dir).conversion_weights("HS92", "HS17")
+    one_to_one = weights.groupby("from_code").filter(lambda g: len(g) == 1).iloc[0]
+    codes = {1: "AAA", 2: "BBB"}
+    for vintage, code in (("HS92", one_to_one["from_code"]), ("HS17", one_to_one["to_code"])):
+        folder = tmp_path / vintage
+        folder.mkdir()
+        write_baci(folder / f"BACI_{vintage}_Y2020_V202301.csv", [(2020, 1, 2, code, 5.0, "NA")])
+        write_country_codes(folder / "country_codes_V202301.csv", codes)
+    with TradeStore(tmp_path / "t.duckdb") as store:
+        store.load("baci", tmp_path / "HS92", concordances=concordances_dir)
+        store.load("baci", tmp_path / "HS17", concordances=concordances_dir)
+        with pytest.raises(ValidationError, match="HS17 2020 already holds 1 of the converted"):
+            store.convert_vintage("HS92", "HS17", concordances_dir)
+        assert store.sql("SELECT sum(value) AS v FROM flows WHERE vintage = 'HS17'").v[0] == 5000
+    with TradeStore(tmp_path / "u.duckdb") as store:  # the other order: convert, then load
+        store.load("baci", tmp_path / "HS92", concordances=concordances_dir)
+        store.convert_vintage("HS92", "HS17", concordances_dir)
+        store.convert_vintage("HS92", "HS17", concordances_dir)  # re-running replaces itself
+        assert store.sql("SELECT sum(value) AS v FROM flows WHERE vintage = 'HS17'").v[0] == 5000
+        with pytest.raises(ValidationError, match="double-count"):
+            store.load("baci", tmp_path / "HS17", concordances=concordances_dir)

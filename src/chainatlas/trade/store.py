@@ -881,7 +881,9 @@ class TradeStore:
 
     def _refuse_negative_values(self, file: Path, value_column: str) -> None:
         """Trade values are >= 0; a negative one is an error naming its line and column."""
-        row = self.con.execute("SELECT count(*), any_value(v) FROM _staging WHERE v < 0").fetchone()
+        row = self.con.execute(
+            "SELECT count(*), any_value(v) FROM _staging WHERE v < 0"
+        ).fetchall()[0]
         if not row[0]:
             return
 
@@ -1002,7 +1004,7 @@ class TradeStore:
                     old AS (SELECT DISTINCT exporter, importer, hs6 FROM read_parquet([{listing}]))
                     SELECT count(*), any_value(new.exporter || '->' || new.importer || ' '
                                                || new.hs6)
-                    FROM new JOIN old USING (exporter, importer, hs6)""").fetchone()
+                    FROM new JOIN old USING (exporter, importer, hs6)""").fetchall()[0]
                 if not n_overlap:
                     continue
                 if on_overlap == "replace":
@@ -1326,6 +1328,31 @@ class TradeStore:
                     unknown,
                     path=str(self.path),
                 )
+            # Flows of the target vintage loaded from files must not get a second copy.
+            for year in years:
+                out_dir = self.flows_dir / f"vintage={target}" / f"year={year}"
+                out = out_dir / f"converted-from-{source}.parquet"
+                others = sorted(p for p in out_dir.glob("*.parquet") if p != out)
+                if not others:
+                    continue
+                listing = ", ".join("'" + str(p).replace("'", "''") + "'" for p in others)
+                n_overlap = self.con.execute(
+                    f"""
+                    WITH new AS (
+                      SELECT DISTINCT f.exporter, f.importer, w.to_code AS hs6
+                      FROM flows f JOIN _weights w ON f.hs6 = w.from_code
+                      WHERE f.vintage = ? AND f.year = ?),
+                    old AS (SELECT DISTINCT exporter, importer, hs6 FROM read_parquet([{listing}]))
+                    SELECT count(*) FROM new JOIN old USING (exporter, importer, hs6)""",
+                    [source, year],
+                ).fetchall()[0][0]
+                if n_overlap:
+                    raise ValidationError(
+                        f"{target} {year} already holds {n_overlap:,} of the converted flows "
+                        f"(from {', '.join(p.name for p in others)}); converting {source} into "
+                        "it would double-count them",
+                        path=str(self.path),
+                    )
             for year in years:
                 out_dir = self.flows_dir / f"vintage={target}" / f"year={year}"
                 out_dir.mkdir(parents=True, exist_ok=True)
