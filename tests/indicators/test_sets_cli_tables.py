@@ -104,6 +104,8 @@ def test_indicators_cli_writes_parquet_and_duckdb(tmp_path, wiod_dir):
         (["--years", "20x1"], "bad year or range"),
         (["--satellite", "/nonexistent/co2.csv"], "satellite file not found"),
         (["--groups", "ROW"], "RoW"),
+        (["--set", "hubs", "--hub-min-share", "2"], "0 <= --hub-min-share <= 1 (got 2.0)"),
+        (["--set", "hubs", "--hub-k-min", "0"], "--hub-k-min >= 1 (got 0)"),
     ],
 )
 def test_indicators_cli_bad_input_exit_2(tmp_path, wiod_dir, args, message):

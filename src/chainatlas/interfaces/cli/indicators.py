@@ -111,6 +111,11 @@ def run_indicators(
         set_names.append("satellite")
     if Path(out).exists() and not Path(out).is_dir():
         raise ChainAtlasError("--out must be a directory", path=str(out))
+    if hub_k_min < 1 or hub_top_k < 1 or not 0 <= hub_min_share <= 1:
+        raise ChainAtlasError(
+            f"need --hub-k-min >= 1 (got {hub_k_min}), --hub-top-k >= 1 (got {hub_top_k}) and "
+            f"0 <= --hub-min-share <= 1 (got {hub_min_share})"
+        )
     available = sources.available_years(source, path)
     year_list = parse_years(years, available)
     options = {
