@@ -112,7 +112,20 @@ def test_load_then_vulnerability(tmp_path, baci_file, lithium_file, concordances
     assert li["year"].tolist() == [2017, 2018] and set(li["hs6"]) == {"283691"}
 
 
-def test_load_errors_exit_2_and_keep_existing_outputs(tmp_path, baci_file, concordances_dir):
+def test_load_errors_exit_2_and_keep_existing_outputs(
+    tmp_path, baci_file, concordances_dir, capsys
+):
+    # In-process (chainatlas.interfaces.cli.main.run): same exit code and stderr, no
+    # interpreter start-up per call.
+    import pytest
+
+    from chainatlas.interfaces.cli.main import run
+
+    def run_cli(args: list[str]):
+        with pytest.raises(SystemExit) as exit_info:
+            run(args)
+        return subprocess.CompletedProcess(args, exit_info.value.code, "", capsys.readouterr().err)
+
     db = tmp_path / "trade.duckdb"
     result = run_cli(
         [
