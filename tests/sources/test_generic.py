@@ -345,3 +345,24 @@ def test_table_without_any_year_says_how_to_give_one(tmp_path):
     message = str(result.exception)
     assert "the table has no year: add year = YYYY to meta.toml" in message
     assert not (tmp_path / "o.csv").exists()
+
+
+def test_two_formats_of_one_table_are_refused_not_mixed(tmp_path):
+    """Z.csv next to Z.parquet: loading either silently could mix two tables."""
+    directory = _write_wide(tmp_path / "t", _table())
+    pd.read_csv(directory / "Z.csv").to_parquet(directory / "Z.parquet", index=False)
+    with pytest.raises(ChainAtlasError, match=r"t: Z\.csv and Z\.parquet both hold table Z"):
+        chainatlas.load("generic", directory)
+
+
+def test_export_never_leaves_a_directory_that_mixes_two_tables(tmp_path, wiod2011):
+    target = tmp_path / "w"
+    write_generic(wiod2011, target, fmt="csv")
+    before = {p.name: p.read_bytes() for p in target.iterdir()}
+    # Same format again: overwritten in place (atomically), reloads to the same model.
+    write_generic(wiod2011, target, fmt="csv")
+    np.testing.assert_array_equal(chainatlas.load("generic", target, 2011).Z, wiod2011.Z)
+    # The other format would leave Z.csv next to Z.parquet: refused, nothing touched.
+    with pytest.raises(ChainAtlasError, match=r"already holds Z\.csv, Y\.csv, x\.csv"):
+        write_generic(wiod2011, target, fmt="parquet")
+    assert {p.name: p.read_bytes() for p in target.iterdir()} == before

@@ -102,12 +102,35 @@ def _numbers(frame: pd.DataFrame, columns: list[str], file: Path, labels: list[s
     return values
 
 
-def _find(directory: Path, stem: str, *, required: bool) -> Path | None:
+def _candidates(directory: Path, stem: str) -> list[Path]:
+    """Every file holding table ``stem`` (any case, any table suffix), each file once."""
+    found: list[Path] = []
     for suffix in TABLE_SUFFIXES:
         for name in (stem + suffix, stem.lower() + suffix, stem.upper() + suffix):
             candidate = directory / name
-            if candidate.is_file():
-                return candidate
+            if candidate.is_file() and not any(_same_file(candidate, f) for f in found):
+                found.append(candidate)
+    return found
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.samefile(b)
+    except OSError:
+        return False
+
+
+def _find(directory: Path, stem: str, *, required: bool) -> Path | None:
+    found = _candidates(directory, stem)
+    if len(found) > 1:
+        # Z.csv next to Z.parquet (e.g. an older export in the other format): reading
+        # either one silently could mix two tables.
+        raise ValidationError(
+            f"{' and '.join(f.name for f in found)} both hold table {stem}; keep one",
+            path=str(directory),
+        )
+    if found:
+        return found[0]
     if required:
         raise DataNotFoundError(f"no {stem}.csv or {stem}.parquet here", path=str(directory))
     return None
@@ -566,6 +589,21 @@ def write_generic(model: MRIOModel, directory: str | Path, *, fmt: str = "csv") 
         raise ValidationError(f"format must be csv or parquet, not {fmt!r}")
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
+    writes = {"Z", "Y", "x"} | ({"va"} if model.published_va is not None else set())
+    others = [
+        f.name
+        for stem in ("Z", "Y", "x", "va", "long")
+        for f in _candidates(directory, stem)
+        if not (stem in writes and f.name == f"{stem}.{fmt}")
+    ]
+    if others:
+        # A table file this export would not replace (the other format, a va.csv the new
+        # model has no counterpart for, a long file) would be read with the new files.
+        raise ValidationError(
+            f"the directory already holds {', '.join(others)}, which this export would not "
+            "replace; write into an empty directory (or remove them)",
+            path=str(directory),
+        )
     # ISO3 codes (not the source's own) so the export reloads to the same countries.
     labels = [f"{c}.{s}" for c in model.countries for s in model.sectors]
     fd_labels = [f"{c}.{f}" for c in model.countries for f in model.fd_categories]
