@@ -552,3 +552,34 @@ def test_trade_files_in_another_encoding_name_file_and_line(tmp_path, concordanc
     latin1.write_bytes(("\n".join([header, *rows]) + "\n").encode("utf-8"))
     with TradeStore(tmp_path / "c.duckdb") as store:
         assert store.load("comtrade", latin1, concordances=concordances_dir).rows == 2
+
+
+def test_years_filter_applies_to_atlas_and_comtrade(
+    tmp_path, lithium_file, lithium_rows, concordances_dir, capsys
+):
+    """Regression: --years was silently ignored for Atlas and Comtrade loads (all years kept)."""
+    from chainatlas.interfaces.cli.main import run
+
+    db = tmp_path / "t.duckdb"
+    args = ["trade", "load", "--source", "atlas", "--path", str(lithium_file), "--db", str(db)]
+    args += ["--concordances", str(concordances_dir), "--years", "2016-2017"]
+    run(args)
+    assert "years 2016, 2017" in capsys.readouterr().out
+    with TradeStore(db) as store:
+        got = store.sql("SELECT year, sum(value) AS v FROM flows GROUP BY 1 ORDER BY 1")
+    expected = {
+        y: sum(float(r["export_value"]) for r in lithium_rows if r["year"] == str(y))
+        for y in (2016, 2017)
+    }
+    assert got.year.tolist() == [2016, 2017]
+    assert got.v.tolist() == pytest.approx([expected[2016], expected[2017]], rel=1e-12)
+    rows = [
+        "C,A,20190101,2019,52,2019,156,CHN,M,842,USA,0,H5,010121,C00,0,10,1000",
+        "C,A,20200101,2020,52,2020,156,CHN,M,842,USA,0,H5,010121,C00,0,10,3000",
+    ]
+    path = _comtrade(tmp_path / "comtrade.csv", rows)
+    with TradeStore(tmp_path / "c.duckdb") as store:
+        report = store.load("comtrade", path, concordances=concordances_dir, years=[2020])
+        assert report.years == [2020] and report.value == 3000.0
+        with pytest.raises(ChainAtlasError, match="no rows for year"):
+            store.load("comtrade", path, concordances=concordances_dir, years=[2018])

@@ -326,6 +326,13 @@ def _duckdb_csv_error(exc: Exception, path: Path, checks: dict[str, str]) -> Val
 # --------------------------------------------------------------------------------------------
 
 
+def _year_filter(column_sql: str, years: list[int] | None) -> str:
+    """SQL predicate keeping only ``years`` (all rows when None)."""
+    if years is None:
+        return "true"
+    return f"TRY_CAST({column_sql} AS INTEGER) IN ({', '.join(str(int(y)) for y in years)})"
+
+
 def default_flows_dir(db_path: Path) -> Path:
     return db_path.with_name(db_path.stem + "_flows")
 
@@ -527,7 +534,8 @@ class TradeStore:
         (UN Comtrade bulk CSV, new or legacy headers) or "atlas" (Growth Lab bilateral CSV).
         ``on_unknown``: "error" (default; the error lists every unknown code) or "keep" (rows
         kept under the raw code, codes listed in the report and the ``unknown_codes`` table).
-        ``years``: BACI only — load just the yearly files of these years (by file name).
+        ``years``: load only these years (BACI: the yearly files, by file name; Comtrade and
+        Atlas: the rows of these years).
         ``on_overlap``: BACI and Atlas — a flow (exporter, importer, hs6) of a year already
         stored from another file is an error ("error", default) or the other file(s) of that
         vintage-year are dropped ("replace"). Re-loading a file under the same name always
@@ -544,6 +552,7 @@ class TradeStore:
             else load_concordances(concordances)
         )
         source = source.lower()
+        year_list = None if years is None else sorted({int(y) for y in years})
         target = Path(path).expanduser()
         if not target.exists():
             raise DataNotFoundError("no such file or directory", path=str(target))
@@ -556,12 +565,12 @@ class TradeStore:
                 country_encoding,
                 country_overrides or {},
                 on_unknown,
-                years=None if years is None else sorted({int(y) for y in years}),
+                years=year_list,
             )
         if source == "comtrade":
-            return self._load_comtrade(target, conc, vintage, on_unknown, flow)
+            return self._load_comtrade(target, conc, vintage, on_unknown, flow, years=year_list)
         if source == "atlas":
-            return self._load_atlas(target, conc, vintage or "HS92", on_unknown)
+            return self._load_atlas(target, conc, vintage or "HS92", on_unknown, years=year_list)
         raise ChainAtlasError(f"unknown trade source {source!r}: baci, comtrade or atlas")
 
     @contextmanager
@@ -1093,7 +1102,13 @@ class TradeStore:
     }
 
     def _load_comtrade(
-        self, target: Path, conc: Concordances, vintage: str | None, on_unknown: str, flow: str
+        self,
+        target: Path,
+        conc: Concordances,
+        vintage: str | None,
+        on_unknown: str,
+        flow: str,
+        years: list[int] | None = None,
     ) -> LoadReport:
         if flow not in ("import", "export"):
             raise ChainAtlasError("flow must be 'import' (importer-reported) or 'export'")
@@ -1194,7 +1209,7 @@ class TradeStore:
                 FROM _raw
                 WHERE "{cols["flow"]}" IN {flow_codes} AND length("{cols["hs"]}") = 6
                   AND upper(coalesce("{cols["partner"]}", '')) NOT IN ('W00', 'WLD', '')
-                  AND {filters}""")
+                  AND {filters} AND {_year_filter(f'left("{cols["year"]}", 4)', years)}""")
             self.con.execute("DROP TABLE _raw")
             try:
                 self._refuse_negative_values(file, cols["value"])
@@ -1210,6 +1225,10 @@ class TradeStore:
                 )
             finally:
                 self.con.execute("DROP TABLE IF EXISTS _staging")
+        if years is not None and not report.years:
+            raise DataNotFoundError(
+                f"no rows for year(s) {', '.join(map(str, years))}", path=str(target)
+            )
         self._record_vintage(file_vintage, "comtrade", "", conc)
         report.files = [f.name for f in files]
         self._create_views()
@@ -1244,7 +1263,12 @@ class TradeStore:
             self.con.unregister("_unknown")
 
     def _load_atlas(
-        self, target: Path, conc: Concordances, vintage: str, on_unknown: str
+        self,
+        target: Path,
+        conc: Concordances,
+        vintage: str,
+        on_unknown: str,
+        years: list[int] | None = None,
     ) -> LoadReport:
         """Growth Lab Atlas bilateral file: location_code -> partner_code export_value rows."""
         files = [target] if target.is_file() else sorted(target.glob("atlas_*.csv"))
@@ -1268,7 +1292,7 @@ class TradeStore:
                            upper(partner_code) AS j, lpad(CAST(hs_product_code AS VARCHAR), 6,
                            '0') AS k, CAST(export_value AS DOUBLE) AS v, NULL::DOUBLE AS q
                     FROM read_csv('{q}', header = true, all_varchar = true)
-                    WHERE CAST(export_value AS DOUBLE) <> 0""")
+                    WHERE CAST(export_value AS DOUBLE) <> 0 AND {_year_filter("year", years)}""")
             except duckdb.Error as exc:
                 raise _duckdb_csv_error(
                     exc, file, {"year": "int", "export_value": "float", "hs_product_code": "hs"}
@@ -1288,6 +1312,10 @@ class TradeStore:
                 )
             finally:
                 self.con.execute("DROP TABLE IF EXISTS _staging")
+        if years is not None and not report.years:
+            raise DataNotFoundError(
+                f"no rows for year(s) {', '.join(map(str, years))}", path=str(target)
+            )
         self._record_vintage(report.vintage, "atlas", "", conc)
         report.files = [f.name for f in files]
         self._create_views()

@@ -70,7 +70,10 @@ def register(app: typer.Typer) -> None:
             "import", "--flow", help="Comtrade: use importer- or exporter-reported rows."
         ),
         years: str = typer.Option(
-            None, "--years", help="BACI: load only these years' files, e.g. 2017-2018."
+            None,
+            "--years",
+            help="Load only these years, e.g. 2017-2018 (BACI: by file name; Comtrade, Atlas: "
+            "by row).",
         ),
         replace: bool = typer.Option(
             False,
