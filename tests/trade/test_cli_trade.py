@@ -436,3 +436,48 @@ def test_interdependence_zero_trade_group_names_file_line_and_columns(tmp_path, 
     err = " ".join(capsys.readouterr().err.split())
     assert f"{path}: line 3, columns 'x_1', 'm_1'" in err
     assert not (tmp_path / "out").exists()
+
+
+def test_repeated_atlas_row_and_double_conversion_exit_2(
+    tmp_path, lithium_file, concordances_dir, capsys
+):
+    """CLI side of two regressions: a repeated Atlas row and an HS92 -> HS17 conversion into
+    a year already holding those flows were both added silently (exit 0)."""
+    import pytest
+
+    from chainatlas.interfaces.cli.main import run
+
+    def exit_code(args: list[str]) -> tuple[int, str]:
+        with pytest.raises(SystemExit) as exit_info:
+            run(args)
+        return exit_info.value.code, " ".join(capsys.readouterr().err.split())
+
+    lines = lithium_file.read_text().splitlines()
+    repeated = tmp_path / "atlas_repeat.csv"
+    repeated.write_text("\n".join([*lines[:30], lines[1] if ",0," not in lines[1] else lines[2]]))
+    db = tmp_path / "t.duckdb"
+    common = ["--db", str(db), "--concordances", str(concordances_dir)]
+    code, err = exit_code(["trade", "load", "--source", "atlas", "--path", str(repeated), *common])
+    assert code == 2 and "appears 2 times" in err and "line 31" in err
+    assert (
+        runner.invoke(
+            app, ["trade", "load", "--source", "atlas", "--path", str(lithium_file), *common]
+        ).exit_code
+        == 0
+    )
+    # The same network loaded as HS17 (283691 is unchanged in HS2017): converting the HS92
+    # copy into HS17 must be refused, not added.
+    assert (
+        runner.invoke(
+            app,
+            [
+                *("trade", "load", "--source", "atlas", "--path", str(lithium_file)),
+                *("--vintage", "HS17", *common),
+            ],
+        ).exit_code
+        == 0
+    )
+    code, err = exit_code(["trade", "convert", "--from", "HS92", "--to", "HS17", *common])
+    assert code == 2 and "would double-count" in err
+    info = runner.invoke(app, ["trade", "info", "--db", str(db)]).output
+    assert "converted" not in info and info.count("HS17") == 4  # one file per year, no copy

@@ -583,3 +583,18 @@ def test_years_filter_applies_to_atlas_and_comtrade(
         assert report.years == [2020] and report.value == 3000.0
         with pytest.raises(ChainAtlasError, match="no rows for year"):
             store.load("comtrade", path, concordances=concordances_dir, years=[2018])
+
+
+def test_repeated_atlas_row_is_refused_with_its_line(tmp_path, lithium_file, concordances_dir):
+    """Regression: a repeated Atlas row was loaded twice (value doubled, no word)."""
+    lines = lithium_file.read_text().splitlines()
+    header = lines[0].split(",")
+    column = header.index("export_value")
+    first = next(
+        i for i, line in enumerate(lines[1:], start=1) if float(line.split(",")[column]) > 0
+    )
+    bad = tmp_path / "atlas_repeat.csv"
+    bad.write_text("\n".join([*lines[:40], lines[first]]) + "\n")
+    with TradeStore(tmp_path / "t.duckdb") as store, pytest.raises(ValidationError) as info:
+        store.load("atlas", bad, concordances=concordances_dir)
+    assert "line 41" in str(info.value) and "appears 2 times" in str(info.value)

@@ -911,6 +911,35 @@ class TradeStore:
             else f"column {value_column!r}",
         )
 
+    def _refuse_duplicate_atlas_rows(self, file: Path) -> None:
+        """One Atlas row per (year, location, partner, product): a repeat would double-count."""
+        dup = self.con.execute(
+            "SELECT year, i, j, k, count(*) FROM _staging GROUP BY ALL HAVING count(*) > 1 LIMIT 1"
+        ).fetchall()
+        if not dup:
+            return
+        year, exporter, importer, code, times = dup[0]
+
+        def same_flow(row: dict) -> bool:
+            try:
+                nonzero = float(row.get("export_value") or 0) != 0
+            except ValueError:
+                return False
+            return nonzero and (
+                row.get("year", "").strip(),
+                row.get("location_code", "").strip().upper(),
+                row.get("partner_code", "").strip().upper(),
+                row.get("hs_product_code", "").strip().zfill(6),
+            ) == (str(year), exporter, importer, code)
+
+        line = _first_line_where(file, same_flow, nth=2)
+        raise ValidationError(
+            f"flow {exporter}->{importer} {code} in {year} appears {times} times (one row per "
+            "year, location, partner and product expected)",
+            path=str(file),
+            location=f"line {line}" if line else None,
+        )
+
     def _stage_unknowns(
         self, file: Path, vintage: str, on_unknown: str, report: LoadReport, kind: str
     ) -> None:
@@ -1300,6 +1329,7 @@ class TradeStore:
             try:
                 # Zero export_value rows are the mirrored import side; negatives are errors.
                 self._refuse_negative_values(file, "export_value")
+                self._refuse_duplicate_atlas_rows(file)
                 self._stage_unknown_iso(file, report.vintage, on_unknown, report)
                 self._write_parquet(
                     file,
