@@ -164,3 +164,20 @@ def test_negative_flow_shares_are_reported_not_silent(wiod_loader):
     merged = outside.merge(reported, on=key, how="left", suffixes=("", "_reported"))
     assert merged["value_reported"].notna().all()
     assert np.array_equal(merged["value"].to_numpy(), merged["value_reported"].to_numpy())
+
+
+def test_trade_intensity_outside_unit_interval_is_reported(wiod2011):
+    """e/x leaves [0, 1] on WIOD 2011 rows with re-exports or negative output; every such row
+    is in share_exceptions, and the value itself equals e/x (not clipped)."""
+    m = wiod2011
+    frame = servicification(m)
+    rows = frame[(frame["level"] == "country_sector") & (frame["indicator"] == "trade_intensity")]
+    expected = np.full(m.GN, np.nan)
+    np.divide(m.total_exports, m.x, out=expected, where=m.x != 0)
+    assert np.allclose(rows["value"].to_numpy(), expected, rtol=1e-12, equal_nan=True)
+    outside = rows[(rows["value"] < -1e-9) | (rows["value"] > 1 + 1e-9)]
+    assert len(outside) > 0
+    reported = pd.DataFrame(frame.attrs["share_exceptions"])
+    reported = reported[reported["indicator"] == "trade_intensity"]
+    key = ["level", "country", "sector"]
+    assert set(map(tuple, outside[key].to_numpy())) <= set(map(tuple, reported[key].to_numpy()))

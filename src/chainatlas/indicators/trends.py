@@ -203,12 +203,16 @@ def servicification(
             "services_content_of_mfg_exports",
             "domestic_services_content_of_mfg_exports",
             "foreign_services_content_of_mfg_exports",
+            # exports over output: above 1 with re-exports or rounding, below 0 with negative
+            # output (negative inventories) — reported like the shares
+            "trade_intensity",
         ),
     )
     notes = [
         f"manufacturing = {', '.join(model.sectors[i] for i in mfg_pos)}; services = "
         f"{', '.join(model.sectors[i] for i in srv_pos)}",
-        "trade_intensity = gross exports / gross output (can exceed 1 only with re-exports)",
+        "trade_intensity = gross exports / gross output (outside [0, 1] with re-exports, "
+        "rounding or negative output: listed in share_exceptions)",
     ]
     return attach_metadata(frame, model, resolved, notes, exceptions)
 
