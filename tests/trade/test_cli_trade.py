@@ -481,3 +481,26 @@ def test_repeated_atlas_row_and_double_conversion_exit_2(
     assert code == 2 and "would double-count" in err
     info = runner.invoke(app, ["trade", "info", "--db", str(db)]).output
     assert "converted" not in info and info.count("HS17") == 4  # one file per year, no copy
+
+
+def test_out_that_is_a_file_is_refused_with_exit_2(tmp_path, make_store, capsys):
+    """Regression: --out naming an existing file ended in a FileExistsError traceback."""
+    import pytest
+
+    from chainatlas.interfaces.cli.main import run
+
+    store = make_store([(2020, 1, 2, "10129", 10, "NA")], {1: "AAA", 2: "USA"})
+    store.close()
+    target = tmp_path / "results"
+    target.write_text("my notes\n")
+    series = tmp_path / "series.csv"
+    series.write_text("year\n2020\n")
+    for args in (
+        ["vulnerability", "--db", str(store.path), "--importer", "USA", "--out", str(target)],
+        ["interdependence", "--input", str(series), "--out", str(target)],
+    ):
+        with pytest.raises(SystemExit) as exit_info:
+            run(args)
+        assert exit_info.value.code == 2
+        assert "--out must be a directory" in capsys.readouterr().err
+    assert target.read_text() == "my notes\n"

@@ -30,6 +30,14 @@ def _universe(text: str) -> str | list[str]:
     return parts[0] if len(parts) == 1 else parts
 
 
+def _check_out_dir(out: Path) -> None:
+    """``--out`` names a directory: refuse an existing file before any work is done."""
+    if out.exists() and not out.is_dir():
+        raise ChainAtlasError(
+            "--out must be a directory, but a file of that name exists", path=str(out)
+        )
+
+
 def _write_json(data: dict, path: Path) -> None:
     atomic_write(path, lambda tmp: tmp.write_text(json.dumps(data, indent=2, default=str)))
 
@@ -286,6 +294,7 @@ def register(app: typer.Typer) -> None:
 
         if fmt not in ("parquet", "csv"):
             raise ChainAtlasError(f"--format must be parquet or csv, not {fmt!r}")
+        _check_out_dir(out)
         with open_store(db) as store:
             chosen_vintage = store.resolve_vintage(vintage)
             year_list = parse_years(years, store.years(chosen_vintage))
@@ -338,6 +347,7 @@ def register(app: typer.Typer) -> None:
         """Composite bilateral interdependence index (METHODS §12)."""
         from chainatlas.trade.interdependence import composite_interdependence, read_series
 
+        _check_out_dir(out)
         try:
             weight_values = [float(w) for w in weights.split(",")]
         except ValueError:
