@@ -96,3 +96,14 @@ def test_uncorrected_equals_production_length(wiod2011):
     assert frame.attrs["share_exceptions"] == [] or all(
         r["indicator"].startswith("final_use_share") for r in frame.attrs["share_exceptions"]
     )
+
+
+def test_upstreamness_below_one_is_reported(wiod_loader):
+    """WIOD 1999 has one country-sector whose uncorrected upstreamness is < 1 (negative
+    inventories); it is kept as computed and listed in share_exceptions."""
+    frame = upstreamness(wiod_loader(1999))
+    low = frame[~frame["indicator"].str.startswith("final_use_share") & (frame["value"] < 1 - 1e-9)]
+    assert len(low) >= 1
+    reported = pd.DataFrame(frame.attrs["share_exceptions"])
+    merged = low.merge(reported, on=["country", "sector", "indicator"], suffixes=("", "_r"))
+    assert len(merged) == len(low) and (merged["value"] == merged["value_r"]).all()

@@ -15,7 +15,7 @@ import pandas as pd
 import scipy.linalg
 
 from chainatlas.core.model import MRIOModel
-from chainatlas.indicators._common import attach_metadata, safe_divide
+from chainatlas.indicators._common import SHARE_TOLERANCE, attach_metadata, safe_divide
 
 UPSTREAMNESS_INDICATORS = (
     "upstreamness",
@@ -84,8 +84,12 @@ def upstreamness(model: MRIOModel) -> pd.DataFrame:
     ]
     if model.inventory_category is None:
         notes.append("table has no inventory category: corrected = uncorrected")
-    fugo_out = frame[
-        frame["indicator"].str.startswith("final_use_share")
-        & ((frame["value"] < -1e-9) | (frame["value"] > 1 + 1e-9))
-    ]
-    return attach_metadata(frame, model, (), notes, fugo_out)
+    values = frame["value"]
+    fugo_out = frame["indicator"].str.startswith("final_use_share") & (
+        (values < -SHARE_TOLERANCE) | (values > 1 + SHARE_TOLERANCE)
+    )
+    # U, D ≥ 1 hold for non-negative tables; negative inventories/VA can break them: reported
+    below_one = ~frame["indicator"].str.startswith("final_use_share") & (
+        values < 1 - SHARE_TOLERANCE
+    )
+    return attach_metadata(frame, model, (), notes, frame[fugo_out | below_one])
