@@ -208,3 +208,11 @@ def test_out_below_a_file_is_one_clear_error(small, tmp_path):
     result = run_scenario(raw, model=small)
     with pytest.raises(ChainAtlasError, match=r"afile/sub: cannot write the results \(Not a"):
         result.write(tmp_path / "afile" / "sub")
+
+
+def test_summary_numbers_never_show_minus_zero():
+    """A direct change of -1e-12 (rounding) printed as '-0.0' reads as a loss."""
+    from chainatlas.scenarios.runner import _fmt
+
+    assert _fmt(-1e-12, 1) == "0.0" and _fmt(-0.0004, 3) == "0.000"
+    assert _fmt(-0.06, 1) == "-0.1" and _fmt(-1234.4) == "-1,234" and _fmt(float("nan")) == "–"

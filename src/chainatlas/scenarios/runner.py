@@ -287,7 +287,9 @@ def run_scenario(
 def _fmt(value: float, digits: int = 0) -> str:
     if value is None or (isinstance(value, float) and not np.isfinite(value)):
         return "–"
-    return f"{value:,.{digits}f}"
+    text = f"{value:,.{digits}f}"
+    # -1e-12 rounds to "-0.0": a sign the reader would take for a (tiny) loss
+    return text[1:] if text.startswith("-") and not text.strip("-0.,") else text
 
 
 def summary_markdown(
