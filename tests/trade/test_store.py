@@ -598,3 +598,11 @@ def test_repeated_atlas_row_is_refused_with_its_line(tmp_path, lithium_file, con
     with TradeStore(tmp_path / "t.duckdb") as store, pytest.raises(ValidationError) as info:
         store.load("atlas", bad, concordances=concordances_dir)
     assert "line 41" in str(info.value) and "appears 2 times" in str(info.value)
+
+
+def test_header_only_baci_file_is_an_error(tmp_path, concordances_dir):
+    """Regression: a BACI file with only its header 'loaded 0 flows' with exit 0."""
+    folder = _folder_with(tmp_path, [])
+    with TradeStore(tmp_path / "t.duckdb") as store, pytest.raises(ValidationError) as info:
+        store.load("baci", folder, concordances=concordances_dir)
+    assert "no data rows" in str(info.value) and "line 2" in str(info.value)

@@ -798,6 +798,12 @@ class TradeStore:
         except duckdb.Error as exc:
             raise _duckdb_csv_error(exc, file, checks) from None
         try:
+            if not self.con.execute("SELECT count(*) FROM _staging").fetchall()[0][0]:
+                raise ValidationError(
+                    "no data rows after the header (empty or cut-off file?)",
+                    path=str(file),
+                    location="line 2",
+                )
             self._validate_staging(file, checks)
             self._check_years_and_duplicates(file)
             self._stage_unknowns(file, vintage, on_unknown, report, kind="baci")
