@@ -132,6 +132,12 @@ def test_user_groups_from_dict_and_toml(tmp_path):
     names = [g["name"] for g in list_groups(path)]
     assert "PAIR" in names and "ASEAN-10" in names
     assert len(resolve_groups(["NEA", "ASEAN-9"], WIOD_COUNTRIES)) == 2
+    # a user's group (here one replacing the shipped NEA) says where it came from
+    assert resolve_group("NEA", WIOD_COUNTRIES, user_groups=path).version == "user: mine.toml"
+    assert from_dict.version == "user: user dict"
+    shipped = resolve_group("ASEAN-9", WIOD_COUNTRIES, user_groups=path)
+    assert shipped.version == resolve_group("ASEAN-9", WIOD_COUNTRIES).version != ""
+    assert not shipped.version.startswith("user")
 
 
 @pytest.mark.parametrize(

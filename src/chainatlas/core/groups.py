@@ -278,7 +278,13 @@ class GroupRegistry:
             members=version.members,
             present=present,
             missing=missing,
-            version=version.label or (self.version or "default"),
+            # a user's group says where it came from, not the shipped configuration's version
+            version=version.label
+            or (
+                (self.version or "default")
+                if definition.origin == "chainatlas default"
+                else f"user: {Path(definition.origin).name}"
+            ),
             description=definition.description,
             year=year,
         )
