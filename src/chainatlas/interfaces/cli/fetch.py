@@ -34,8 +34,18 @@ def register(app: typer.Typer) -> None:
         checksum verified. Sources without a published checksum are checked against the
         digest recorded on first download (CACHE/SOURCE/manifest.json).
         """
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            DownloadColumn,
+            Progress,
+            TaskID,
+            TextColumn,
+            TransferSpeedColumn,
+        )
+
         from chainatlas.errors import ChainAtlasError
-        from chainatlas.sources.fetch import catalogue_entry, fetch, load_catalogue
+        from chainatlas.sources.fetch import FetchResult, catalogue_entry, fetch, load_catalogue
         from chainatlas.sources.paths import cache_dir
 
         if list_sources or source is None:
@@ -50,7 +60,7 @@ def register(app: typer.Typer) -> None:
         wanted = parse_years(years, entry.years) if years else entry.years
         directory = (cache.expanduser() if cache else cache_dir()) / entry.source
 
-        def report(result) -> None:
+        def report(result: FetchResult) -> None:
             size = result.path.stat().st_size / 1e6
             how = {
                 "catalogue": "sha256 matches the catalogue",
@@ -60,12 +70,33 @@ def register(app: typer.Typer) -> None:
             verb = {"present": "already present", "downloaded": "downloaded", "resumed": "resumed"}
             typer.echo(f"{result.path.name}: {verb[result.status]} ({size:.2f} MB; {how})")
 
-        results = fetch(
-            entry.source,
-            wanted,
-            cache=cache,
-            url_base=url_base,
-            on_file=report,
+        tasks: dict[str, TaskID] = {}
+
+        def show(name: str, done: int, total: int | None) -> None:
+            # Byte progress per file on stderr (published workbooks are 100+ MB); it
+            # disappears when the file is done, leaving the one-line report above.
+            if name not in tasks:
+                tasks[name] = progress.add_task(name, total=total)
+            progress.update(tasks[name], completed=done, total=total)
+
+        progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            console=Console(stderr=True),
+            transient=True,
+            redirect_stdout=False,  # the per-file lines stay on stdout
+            redirect_stderr=False,
         )
+        with progress:
+            results = fetch(
+                entry.source,
+                wanted,
+                cache=cache,
+                url_base=url_base,
+                on_file=report,
+                progress=show,
+            )
         fetched = sum(r.bytes_downloaded for r in results)
         typer.echo(f"{len(results)} file(s) in {directory} ({fetched / 1e6:.2f} MB fetched)")
