@@ -349,7 +349,6 @@ class TradeStore:
         threads: int | None = None,
     ):
         self.path = Path(db_path).expanduser()
-        self._on_overlap = "error"
         if read_only and not self.path.exists():
             raise DataNotFoundError(
                 "no trade database here (run 'chainatlas trade load')", path=str(self.path)
@@ -545,7 +544,6 @@ class TradeStore:
             raise ChainAtlasError(f"on_unknown must be 'error' or 'keep', not {on_unknown!r}")
         if on_overlap not in ("error", "replace"):
             raise ChainAtlasError(f"on_overlap must be 'error' or 'replace', not {on_overlap!r}")
-        self._on_overlap = on_overlap
         conc = (
             concordances
             if isinstance(concordances, Concordances)
@@ -566,11 +564,14 @@ class TradeStore:
                 country_overrides or {},
                 on_unknown,
                 years=year_list,
+                on_overlap=on_overlap,
             )
         if source == "comtrade":
             return self._load_comtrade(target, conc, vintage, on_unknown, flow, years=year_list)
         if source == "atlas":
-            return self._load_atlas(target, conc, vintage or "HS92", on_unknown, years=year_list)
+            return self._load_atlas(
+                target, conc, vintage or "HS92", on_unknown, years=year_list, on_overlap=on_overlap
+            )
         raise ChainAtlasError(f"unknown trade source {source!r}: baci, comtrade or atlas")
 
     @contextmanager
@@ -655,6 +656,7 @@ class TradeStore:
         overrides: dict[int, str],
         on_unknown: str,
         years: list[int] | None = None,
+        on_overlap: str = "error",
     ) -> LoadReport:
         with self._extracted(target) as (files, country_files, product_files, pending):
             if years is not None:
@@ -756,7 +758,9 @@ class TradeStore:
             self.con.unregister("_countries")
             for file, _, file_release in meta:
                 with self._materialise(file, pending) as local:
-                    self._load_one_baci(local, file_vintage, file_release, on_unknown, report)
+                    self._load_one_baci(
+                        local, file_vintage, file_release, on_unknown, report, on_overlap
+                    )
             self._record_vintage(file_vintage, "baci", release, conc)
         report.files = [str(m[0].name) for m in meta]
         self._create_views()
@@ -782,7 +786,13 @@ class TradeStore:
             )
 
     def _load_one_baci(
-        self, file: Path, vintage: str, release: str, on_unknown: str, report: LoadReport
+        self,
+        file: Path,
+        vintage: str,
+        release: str,
+        on_unknown: str,
+        report: LoadReport,
+        on_overlap: str = "error",
     ) -> None:
         self._check_header(file, BACI_COLUMNS)
         quoted = str(file).replace("'", "''")
@@ -814,7 +824,7 @@ class TradeStore:
                 report,
                 value_expr="s.v * 1000",
                 quantity_expr="TRY_CAST(NULLIF(trim(s.q), 'NA') AS DOUBLE)",
-                on_overlap=self._on_overlap,
+                on_overlap=on_overlap,
             )
         finally:
             self.con.execute("DROP TABLE IF EXISTS _staging")
@@ -1304,6 +1314,7 @@ class TradeStore:
         vintage: str,
         on_unknown: str,
         years: list[int] | None = None,
+        on_overlap: str = "error",
     ) -> LoadReport:
         """Growth Lab Atlas bilateral file: location_code -> partner_code export_value rows."""
         files = [target] if target.is_file() else sorted(target.glob("atlas_*.csv"))
@@ -1344,7 +1355,7 @@ class TradeStore:
                     report,
                     value_expr="s.v",
                     quantity_expr="s.q",
-                    on_overlap=self._on_overlap,
+                    on_overlap=on_overlap,
                 )
             finally:
                 self.con.execute("DROP TABLE IF EXISTS _staging")
