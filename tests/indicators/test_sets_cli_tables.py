@@ -299,3 +299,16 @@ def test_a_group_named_twice_is_written_once(tmp_path, wiod_dir):
         frame = pd.read_parquet(out / f"{name}.parquet")
         assert not frame.duplicated(keys).any(), name
     assert result.output.count("note: NEA:") == 1
+
+
+@pytest.mark.parametrize("study", ["linkage-study", "participation-study"])
+def test_tables_cli_out_must_be_a_directory(tmp_path, wiod_dir, study):
+    target = tmp_path / "file.csv"
+    target.write_text("keep me")
+    result = runner.invoke(
+        app, ["tables", study, "--source", "wiod2013", "--path", str(wiod_dir),
+              "--years", "2011", "--out", str(target)],
+    )  # fmt: skip
+    assert result.exit_code == 2, result.output
+    assert "--out must be a directory" in " ".join(result.output.split())
+    assert target.read_text() == "keep me"

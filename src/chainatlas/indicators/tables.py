@@ -321,11 +321,18 @@ def _html(study: StudyTables) -> str:
     return "\n".join(parts)
 
 
+def check_output_directory(out: str | Path) -> None:
+    """--out must be a directory (or not exist yet): a file there is never replaced."""
+    if Path(out).exists() and not Path(out).is_dir():
+        raise ChainAtlasError("--out must be a directory, not a file", path=str(out))
+
+
 def write_study(study: StudyTables, out_dir: str | Path) -> list[Path]:
     """Write each table as CSV plus one Markdown and one HTML file (atomically)."""
     from chainatlas.interfaces.cli.options import atomic_write
 
     out = Path(out_dir)
+    check_output_directory(out)
     written = []
     for key, table in study.tables.items():
         flat = _flat(table)

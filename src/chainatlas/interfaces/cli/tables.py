@@ -47,8 +47,13 @@ def linkage_study_command(
     """Northeast Asia's chain links (METHODS §7.4): Tables 1–3."""
     try:
         from chainatlas import sources
-        from chainatlas.indicators.tables import linkage_study, write_study
+        from chainatlas.indicators.tables import (
+            check_output_directory,
+            linkage_study,
+            write_study,
+        )
 
+        check_output_directory(out)
         if groups_file is not None and not Path(groups_file).is_file():
             raise ChainAtlasError("group file not found", path=str(groups_file))
         year_list = parse_years(years, sources.available_years(source, path))
@@ -78,8 +83,13 @@ def participation_study_command(
     """Forward/backward GVC participation of a country's manufacturing groups (§5)."""
     try:
         from chainatlas import sources
-        from chainatlas.indicators.tables import participation_study, write_study
+        from chainatlas.indicators.tables import (
+            check_output_directory,
+            participation_study,
+            write_study,
+        )
 
+        check_output_directory(out)
         year_list = parse_years(years, sources.available_years(source, path))
         study = participation_study(year_list, _loader(source, path), country=country)
         _report(write_study(study, out), study.notes)
