@@ -9,6 +9,7 @@ sigma_i = X_{i,p} / sum_i X_{i,p}.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -18,6 +19,9 @@ import pandas as pd
 from chainatlas.errors import ChainAtlasError, ValidationError
 from chainatlas.trade.network import hub_max_arrays, pagerank_max_arrays
 from chainatlas.trade.store import TradeStore
+
+# A year, a list of years, or None (every loaded year of the vintage).
+Years = Sequence[int] | int | None
 
 CENTRALITY_VARIANTS = ("freeman", "hhi", "hits", "pagerank")
 
@@ -53,7 +57,9 @@ def _universe_sql(universe: str | Sequence[str]) -> str:
     return "pr.end_use IN (" + ", ".join(f"'{u}'" for u in uses) + ")"
 
 
-def _base(store: TradeStore, vintage: str | None, years, universe) -> tuple[str, str, list[int]]:
+def _base(
+    store: TradeStore, vintage: str | None, years: Years, universe: str | Sequence[str]
+) -> tuple[str, str, list[int]]:
     """(SQL relation of the selected flows with hs2/end_use, vintage, years)."""
     vintage = store.resolve_vintage(vintage)
     chosen = _years(store, vintage, years)
@@ -101,7 +107,7 @@ def _in_list(codes: Sequence[str]) -> str:
 
 def exporter_shares(
     store: TradeStore,
-    years=None,
+    years: Years = None,
     *,
     vintage: str | None = None,
     pooled: bool = False,
@@ -130,7 +136,7 @@ def exporter_shares(
 
 def topk_counts(
     store: TradeStore,
-    years=None,
+    years: Years = None,
     *,
     k: int = 3,
     vintage: str | None = None,
@@ -183,7 +189,7 @@ def topk_counts(
 def importer_hhi(
     store: TradeStore,
     importer: str,
-    years=None,
+    years: Years = None,
     *,
     vintage: str | None = None,
     universe: str | Sequence[str] = "all",
@@ -222,7 +228,7 @@ def importer_hhi(
 
 def export_centrality(
     store: TradeStore,
-    years=None,
+    years: Years = None,
     *,
     variant: str = "freeman",
     vintage: str | None = None,
@@ -327,7 +333,7 @@ def _percentile_rank(values: pd.Series, groups: pd.Series) -> pd.Series:
 def vulnerability_screen(
     store: TradeStore,
     importer: str,
-    years=None,
+    years: Years = None,
     *,
     vintage: str | None = None,
     centrality: str = "freeman",
@@ -540,7 +546,7 @@ def strategic_dependency_screen(
 # §10.8 political-relation-adjusted supply risk
 
 
-def read_distance_table(path) -> pd.DataFrame:
+def read_distance_table(path: str | os.PathLike[str]) -> pd.DataFrame:
     """Bilateral political distances: CSV with columns country_a, country_b, distance.
 
     Pairs are symmetric unless both directions are given. Distances must be finite and >= 0.
@@ -612,7 +618,7 @@ def political_risk(
     store: TradeStore,
     importer: str,
     distances: pd.DataFrame,
-    years=None,
+    years: Years = None,
     *,
     vintage: str | None = None,
     lam: float = 1.0,
@@ -718,7 +724,7 @@ def end_use_composition(
     store: TradeStore,
     exporter: str | Sequence[str] | None,
     importer: str | Sequence[str] | None,
-    years=None,
+    years: Years = None,
     *,
     vintage: str | None = None,
 ) -> pd.DataFrame:

@@ -28,11 +28,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from chainatlas.errors import ChainAtlasError, ValidationError
+
+if TYPE_CHECKING:
+    from chainatlas.trade.store import TradeStore
 
 DEFAULT_WEIGHTS = (0.4, 0.3, 0.2, 0.1)
 DIMENSIONS = ("trade", "investment", "liberalisation", "technology")
@@ -73,7 +77,13 @@ def grubel_lloyd_aggregate(exports, imports) -> float:
 
 
 def grubel_lloyd_from_store(
-    store, country_a: str, country_b: str, years=None, *, vintage: str | None = None, level: int = 2
+    store: TradeStore,
+    country_a: str,
+    country_b: str,
+    years: Sequence[int] | int | None = None,
+    *,
+    vintage: str | None = None,
+    level: int = 2,
 ) -> pd.DataFrame:
     """GL of A–B trade by HS chapter (``level`` 2), heading (4) or line (6), per year."""
     if level not in (2, 4, 6):
