@@ -355,3 +355,31 @@ def test_atlas_over_real_scenario_output(wiod_dir, tmp_path):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_damaged_parquet_file_is_skipped_not_fatal(tmp_path):
+    """One unreadable *.parquet in the results (a damaged copy, a foreign file) must not stop
+    the atlas: it is skipped with a warning and the other tables are served."""
+    results = tmp_path / "results"
+    results.mkdir()
+    participation_frame().to_parquet(results / "participation.parquet", index=False)
+    (results / "damaged.parquet").write_bytes(b"not parquet at all")
+    catalog = ResultsCatalog(results)
+    assert list(catalog.tables) == ["participation"]
+    assert catalog.skipped["damaged"].startswith("cannot read")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "chainatlas.interfaces.cli.main", "serve", "--results",
+         str(results), "--port", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        line = process.stdout.readline()
+        assert "http://127.0.0.1:" in line, process.stderr.read()
+        base = "http://" + line.split("http://", 1)[1].split("/", 1)[0]
+        status, body, _ = get(base, "/api/query?table=participation&indicator=gvc_forward")
+        assert status == 200 and body["count"] > 0
+    finally:
+        process.terminate()
+        _, stderr = process.communicate(timeout=30)
+    assert "warning: skipped damaged: cannot read" in stderr
+    assert "Traceback" not in stderr

@@ -37,6 +37,9 @@ def register(app: typer.Typer) -> None:
                 f"cannot listen on {host}:{port}: {exc.strerror or exc}"
             ) from None
         catalog = server.catalog  # type: ignore[attr-defined]
+        for name, reason in catalog.skipped.items():
+            if reason.startswith("cannot read"):
+                typer.echo(f"warning: skipped {name}: {reason}", err=True)
         if not catalog.tables:
             raise ChainAtlasError(
                 "no tidy result tables (Parquet with a 'value' column) found", path=str(results)

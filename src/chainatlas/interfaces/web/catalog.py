@@ -99,8 +99,13 @@ class ResultsCatalog:
                 continue
             name = file.relative_to(self.directory).with_suffix("").as_posix()
             view = f"t{index}"
-            self._create_view(view, resolved)
-            table = self._describe(name, view, resolved)
+            try:
+                self._create_view(view, resolved)
+                table = self._describe(name, view, resolved)
+            except duckdb.Error as exc:  # a damaged or foreign file: serve the others
+                self.skipped[name] = "cannot read: " + str(exc).splitlines()[0][:200]
+                self._connection.execute(f"DROP VIEW IF EXISTS {view}")
+                continue
             if table is None:
                 self._connection.execute(f"DROP VIEW {view}")
                 continue
