@@ -121,7 +121,7 @@ def register(app: typer.Typer) -> None:
 
         with open_store(db) as store:
             frame = store.sql(
-                "SELECT vintage, year, sum(rows) AS rows, sum(value) AS value_usd, "
+                "SELECT vintage, year, CAST(sum(rows) AS BIGINT) AS rows, sum(value) AS value_usd, "
                 "count(*) AS files FROM loads GROUP BY ALL ORDER BY ALL"
             )
             unknown = store.sql("SELECT * FROM unknown_codes")
