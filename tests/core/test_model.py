@@ -86,6 +86,27 @@ def test_nan_error_names_file_row_and_column():
     assert "my_table.csv" in text and "BBB.s2" in text and "CCC.hh" in text
 
 
+def test_negative_published_output_is_an_error_even_when_rebalancing():
+    Z, Y = small_table()
+    x = Z.sum(1) + Y.sum(1)
+    x[2] = -1e9
+    with pytest.raises(ValidationError, match=r"negative gross output.*BBB\.s1 \(-1e\+09\)"):
+        build(Z, Y, x=x, rebalance=True)
+
+
+def test_unbalanced_note_names_largest_absolute_and_relative_gaps():
+    Z, Y = small_table()
+    Z[3] /= 100.0  # a small row, so a small absolute gap is the largest relative one
+    Y[3] /= 100.0
+    x = Z.sum(1) + Y.sum(1)
+    x[0] += 5.0  # largest absolute gap
+    x[3] += 0.5  # smaller absolute, larger relative gap
+    notes = build(Z, Y, x=x, rebalance=False).validation.notes
+    note = next(n for n in notes if n.startswith("not balanced"))
+    assert "by up to 5 (at AAA.s1)" in note
+    assert "of output (at BBB.s2)" in note
+
+
 def test_negative_output_is_an_error():
     Z, Y = small_table()
     x = Z.sum(1) + Y.sum(1)

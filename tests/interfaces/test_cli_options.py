@@ -48,3 +48,12 @@ def test_atomic_write_uses_normal_permissions(tmp_path):
     existing.chmod(0o664)
     write_table(pd.DataFrame({"a": [1]}), existing)
     assert stat.S_IMODE(existing.stat().st_mode) == 0o664
+
+
+def test_unwritable_output_is_a_user_error(tmp_path):
+    blocker = tmp_path / "afile"
+    blocker.write_text("x")
+    with pytest.raises(ChainAtlasError, match=r"afile/x\.csv: cannot write here"):
+        write_table(pd.DataFrame({"a": [1]}), blocker / "x.csv")
+    with pytest.raises(ChainAtlasError, match="is a directory"):
+        atomic_write(tmp_path, lambda tmp: tmp.write_text("x"))

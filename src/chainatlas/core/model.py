@@ -167,6 +167,13 @@ class MRIOModel:
                 "rel_gap": gap / scale,
             }
         )
+        if published_x is not None and np.any(published_x < 0) and not accept_negative_output:
+            # a negative published output is bad input whatever rebalancing would make of it
+            bad = np.flatnonzero(published_x < 0)
+            shown = ", ".join(f"{row_labels[i]} ({published_x[i]:.6g})" for i in bad[:5])
+            raise ValidationError(
+                f"negative gross output in {bad.size} country-sector(s): {shown}", path=where
+            )
         if rebalance:
             if published_x is not None and np.any(gap != 0):
                 notes.append(
@@ -176,10 +183,13 @@ class MRIOModel:
                 )
             x = row_total.copy()
         elif np.any(np.abs(gap) > BALANCE_RTOL * scale):
-            worst = int(np.argmax(np.abs(gap) / scale))
+            worst_abs = int(np.argmax(np.abs(gap)))
+            worst_rel = int(np.argmax(np.abs(gap) / scale))
+            relative = gap[worst_rel] / scale[worst_rel]
             notes.append(
-                f"not balanced: x differs from Z1 + Y1 by up to {gap[worst]:.6g} at "
-                f"{row_labels[worst]}; pass rebalance=True to use row totals"
+                f"not balanced: x differs from Z1 + Y1 by up to {gap[worst_abs]:.6g} "
+                f"(at {row_labels[worst_abs]}) and by up to {relative:.3g} of output "
+                f"(at {row_labels[worst_rel]}); pass rebalance=True to use row totals"
             )
 
         negative = np.flatnonzero(x < 0)

@@ -47,8 +47,15 @@ def atomic_write(path: str | os.PathLike[str], writer: Callable[[Path], None]) -
     A failure leaves whatever was at ``path`` untouched.
     """
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    if target.is_dir():
+        raise ChainAtlasError("is a directory, expected a file name", path=str(target))
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:  # parent is a file, no permission, read-only file system, …
+        raise ChainAtlasError(
+            f"cannot write here ({exc.strerror or exc})", path=str(target)
+        ) from exc
     os.close(fd)
     tmp = Path(tmp_name)
     try:
