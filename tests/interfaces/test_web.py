@@ -204,6 +204,9 @@ def test_path_traversal_never_leaves_the_allow_list(atlas, path):
 def test_read_only_and_long_urls(atlas):
     assert raw_get(atlas, "/api/query?table=vax_db", method="POST")[0] == 405
     assert raw_get(atlas, "/api/query?table=vax_db", method="DELETE")[0] == 405
+    for method in ("OPTIONS", "TRACE", "PATCH"):  # JSON 405, not the base class's 501 page
+        status, body = raw_get(atlas, "/api/catalog", method=method)
+        assert status == 405 and b"read-only" in body, method
     status, _, _ = get(atlas, "/api/query?table=vax_db&country=" + "A" * 9000)
     assert status == 414
     assert get(atlas, "/api/query?table=vax_db")[0] == 200

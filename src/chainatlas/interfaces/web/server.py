@@ -120,6 +120,15 @@ class AtlasHandler(BaseHTTPRequestHandler):
     def do_PATCH(self) -> None:
         self._not_allowed()
 
+    def do_OPTIONS(self) -> None:  # without these the base class answers 501 in HTML
+        self._not_allowed()
+
+    def do_TRACE(self) -> None:
+        self._not_allowed()
+
+    def do_CONNECT(self) -> None:
+        self._not_allowed()
+
     def _route(self) -> None:
         if len(self.path) > MAX_URL_LENGTH:
             self._error(HTTPStatus.REQUEST_URI_TOO_LONG, "request URL too long")
