@@ -140,6 +140,9 @@ def test_linkage_study_table2_adds_up_and_says_what_is_missing(wiod_loader):
     assert table2["MNG"].isna().all()  # no MNG in WIOD: n/a, not 0
     notes = " ".join(study.notes)
     assert "MNG" in notes and "computed from IDN" in notes
+    # the captions say it too: "ASEAN" in WIOD 2013 is Indonesia only
+    assert "ASEAN = ASEAN-9 members in the table: IDN" in study.captions["table1"]
+    assert "ASEAN = ASEAN-9 members in the table: IDN" in study.captions["table2"]
     assert study.missing_members["ASEAN-9"] == [
         "BRN", "KHM", "LAO", "MYS", "PHL", "SGP", "THA", "VNM"
     ]  # fmt: skip

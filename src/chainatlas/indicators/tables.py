@@ -162,11 +162,19 @@ def linkage_study(
     assert table2 is not None
     table2["NEA total"] = table2.sum(axis=1, min_count=1)
     tables = {"table1": table1, "table2": table2}
+    # a reader of the table, not only of the notes, must see that e.g. "ASEAN" is IDN only
+    partial = [
+        f"{LINKAGE_EXPORTER_LABELS.get(e, e)} = {e} members in the table: "
+        f"{', '.join(present_by_group.get(e, [])) or 'none'}"
+        for e in exporters
+        if missing.get(e)
+    ]
+    coverage = f" [{'; '.join(partial)}]" if partial else ""
     captions = {
         "table1": f"Table 1. {source_group} share (%) of the foreign value added in exports and "
-        "of the imported intermediates, by year (member-sum, Leontief FVA by origin)",
+        f"of the imported intermediates, by year (member-sum, Leontief FVA by origin){coverage}",
         "table2": f"Table 2. The same by {source_group} country, {last} (%); 'NEA total' equals "
-        f"Table 1 for {last}",
+        f"Table 1 for {last}{coverage}",
     }
     absent_link = sorted({e for t in links.values() for e in t.attrs["unavailable_economies"]})
     for year in sorted(links, reverse=True):
