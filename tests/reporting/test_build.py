@@ -123,15 +123,20 @@ def test_failed_build_leaves_the_existing_file(wiod_dir, cache_dir, tmp_path):
         (("--out", "report.txt"), "must end in .html"),
         (("--scenario", "missing.toml"), "no such file"),
         (("--focus", "ROW"), "the rest of the world is a residual"),
+        (("--cache-dir", "__file__"), "the report cache must be a directory"),
     ],
 )
 def test_bad_options_are_one_line_errors(wiod_dir, tmp_path, args, message):
     base = {"--years": "2011", "--out": str(tmp_path / "r.html"), "--lang": "en"}
     extra = dict(zip(args[::2], args[1::2], strict=True))
+    if extra.get("--cache-dir") == "__file__":  # an existing file given as the cache
+        (tmp_path / "cache.txt").write_text("not a directory")
+        extra["--cache-dir"] = str(tmp_path / "cache.txt")
     merged = {"--focus": "CHN"} | base | extra
     flat = [item for pair in merged.items() for item in pair]
+    no_cache = [] if "--cache-dir" in extra else ["--no-cache"]
     result = _cli(
-        "report", "--source", "wiod2013", "--path", str(wiod_dir), "--no-cache", *flat,
+        "report", "--source", "wiod2013", "--path", str(wiod_dir), *no_cache, *flat,
     )  # fmt: skip
     assert result.returncode == 2, result.stderr
     assert message in result.stderr

@@ -221,6 +221,10 @@ class ReportCache:
     """
 
     def __init__(self, root: Path | None, source: str, data_path: Path) -> None:
+        if root is not None and Path(root).exists() and not Path(root).is_dir():
+            from chainatlas.errors import ChainAtlasError
+
+            raise ChainAtlasError("the report cache must be a directory", path=str(root))
         self.source = source
         self.data_path = data_path
         self.dir = (
