@@ -241,3 +241,16 @@ def test_single_year_summary_does_not_compare_a_year_with_itself(wiod_dir):
         assert "(in 2011" not in text and "（2011年分别为" not in text and "（2011年为" not in text
     english = " ".join(summary_paragraphs(one, "en"))
     assert f"{100 * row['dva_share']:.1f}%" in english
+
+
+def test_summary_names_the_largest_real_region_not_row(ctx):
+    """RoW is the largest foreign 'region' of China's exports in WIOD 2011, but a residual is
+    never ranked: the sentence names the largest real region, with its share from the chart."""
+    origin = charts.va_origin_data(ctx)
+    last = origin[(origin["year"] == 2011) & ~origin["origin"].isin(["domestic", "row"])]
+    top = last.sort_values("share", ascending=False).iloc[0]
+    english = " ".join(summary_paragraphs(ctx, "en"))
+    chinese = " ".join(summary_paragraphs(ctx, "zh"))
+    assert names.text(f"region.{top['origin']}", "en") in english
+    assert f"{100 * top['share']:.1f}%" in english
+    assert "Rest of the world" not in english and "世界其他地区" not in chinese

@@ -153,7 +153,10 @@ def summary_paragraphs(ctx: ReportContext, lang: str) -> list[str]:
         ),
     ]
     origin = va_origin_data(ctx)
-    foreign = origin[(origin["year"] == ctx.last_year) & (origin["origin"] != "domestic")]
+    # RoW is a residual of many economies, never ranked (METHODS §8 rule 4)
+    foreign = origin[
+        (origin["year"] == ctx.last_year) & ~origin["origin"].isin(["domestic", "row"])
+    ]
     if not foreign.empty:
         top = foreign.sort_values("share", ascending=False).iloc[0]
         paragraphs.append(
