@@ -8,13 +8,12 @@ interrupted run resumes without recomputing what it finished.
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
-import cloudpickle
 import numpy as np
 import pandas as pd
 import pytest
+from execution_helpers import CALLS, counting_decompose, dying_decompose, year_summary
 
 from chainatlas.execution import decompose_task, decompose_units, run_units
 from chainatlas.execution.store import PART_FILE, PartitionStore
@@ -23,8 +22,7 @@ from chainatlas.execution.units import WorkUnit
 YEARS = [2009, 2010, 2011]
 KEYS = ["year", "exporter", "sector", "term"]
 
-# the workers import chainatlas by name; this module's helpers travel by value
-cloudpickle.register_pickle_by_value(sys.modules[__name__])
+HERE = Path(__file__).resolve().parent
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +36,9 @@ def cluster():
         processes=True,
         dashboard_address=":0",
         silence_logs=logging.ERROR,
+        env={
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH")]))
+        },
     ) as local_cluster:
         yield local_cluster
 
@@ -96,15 +97,6 @@ def test_dask_panel_equals_local_panel(cluster, wiod_dir, local_panel, tmp_path)
     assert_same_panel(in_memory.read("wwz_sector"), expected_2009)
 
 
-def dying_decompose(unit: WorkUnit) -> dict[str, pd.DataFrame]:
-    """Kills the worker process the first time it reaches 2010 (a node lost mid-run)."""
-    flag = Path(unit.params["flag"])
-    if unit.year == 2010 and not flag.exists():
-        flag.write_text(str(os.getpid()))
-        os._exit(1)
-    return decompose_task(unit)
-
-
 def test_killed_worker_loses_and_duplicates_nothing(cluster, wiod_dir, local_panel, tmp_path):
     flag = tmp_path / "killed.pid"
     units = [
@@ -127,16 +119,6 @@ def test_killed_worker_loses_and_duplicates_nothing(cluster, wiod_dir, local_pan
     assert partition_files(out, "wwz_sector") == {f"year={y}": [PART_FILE] for y in YEARS}
     assert list((out / "_chainatlas" / "tmp").iterdir()) == []
     assert_same_panel(result.read("wwz_sector"), local_panel)
-
-
-CALLS: list[int] = []
-
-
-def counting_decompose(unit: WorkUnit) -> dict[str, pd.DataFrame]:
-    CALLS.append(unit.year)
-    if unit.params.get("interrupt_at") == unit.year:
-        raise KeyboardInterrupt  # Ctrl-C while this year is being computed
-    return decompose_task(unit)
 
 
 def test_interrupted_run_resumes_without_recomputing(wiod_dir, local_panel, tmp_path):
@@ -195,12 +177,6 @@ def test_supply_cut_sweep_in_batches_on_dask_equals_one_local_batch(cluster, wio
     assert (got[keys].to_numpy() == expected[keys].to_numpy()).all()
     scale = np.abs(expected["change"]).max()
     np.testing.assert_allclose(got["change"], expected["change"], rtol=1e-12, atol=1e-12 * scale)
-
-
-def year_summary(model, scale: float) -> pd.DataFrame:
-    frame = pd.DataFrame({"year": [model.year], "total_output": [scale * model.x.sum()]})
-    frame.attrs["notes"] = [f"{model.source} {model.year}"]
-    return frame
 
 
 def test_map_years_returns_results_in_year_order_with_attrs(cluster, wiod_dir, wiod_loader):
@@ -273,3 +249,35 @@ def test_scenario_on_dask_equals_run_scenario(cluster, wiod_dir):
         assert set(frame["year"]) == {2010, 2011}, name
         pd.testing.assert_frame_equal(got.tables[name], frame, rtol=1e-12, check_exact=False)
     assert got.summary_markdown == expected.summary_markdown
+
+
+def test_one_unit_per_year_runs_several_methods(wiod_dir, wiod2011, tmp_path):
+    from chainatlas.decompositions import decompose
+
+    units = decompose_units("wiod2013", wiod_dir, [2011], ["wwz", "bm-source"], "country")
+    assert [u.task for u in units] == ["decompose_wwz_bm_source_country"]
+    result = run_units(decompose_task, units, out_dir=tmp_path, progress=False)
+    assert result.datasets == ["bm_source_country", "wwz_country"]
+    for method in ("wwz", "bm-source"):
+        expected = decompose(wiod2011, method).to_frame("country")
+        got = result.read(f"{method.replace('-', '_')}_country")
+        keys = ["exporter", "term"]
+        got = got.sort_values(keys).reset_index(drop=True)
+        expected = expected.sort_values(keys).reset_index(drop=True)
+        assert (got[keys].to_numpy() == expected[keys].to_numpy()).all()
+        scale = np.abs(expected["value"]).max()
+        np.testing.assert_allclose(got["value"], expected["value"], rtol=1e-12, atol=1e-12 * scale)
+
+
+def test_functions_workers_cannot_import_are_refused_clearly(cluster, wiod_dir):
+    from chainatlas.errors import ChainAtlasError
+    from chainatlas.execution import run_per_year
+
+    def closure(model):
+        return pd.DataFrame({"x": [1]})
+
+    with pytest.raises(ChainAtlasError, match="must be defined at module level"):
+        run_per_year(
+            closure, task="t", source="wiod2013", path=wiod_dir, years=[2011],
+            backend="dask", scheduler=cluster.scheduler_address, progress=False,
+        )  # fmt: skip

@@ -28,6 +28,8 @@ class Backend(Protocol):
     workers: int
     dashboard_link: str | None
 
+    def check_importable(self, func: Callable[..., Any]) -> None: ...
+
     def run(self, func: Callable[..., Any], calls: Sequence[tuple]) -> Iterator[tuple[int, Any]]:
         """Run ``func(*args)`` for every args tuple; yield (index, result) as each finishes."""
         ...
@@ -41,6 +43,9 @@ class LocalBackend:
     name = "local"
     workers = 1
     dashboard_link = None
+
+    def check_importable(self, func: Callable[..., Any]) -> None:
+        pass  # same process
 
     def run(self, func: Callable[..., Any], calls: Sequence[tuple]) -> Iterator[tuple[int, Any]]:
         for index, args in enumerate(calls):
@@ -125,6 +130,28 @@ class DaskBackend:
         except Exception:  # no dashboard (bokeh missing) is not an error
             return None
 
+    def check_importable(self, func: Callable[..., Any]) -> None:
+        """Workers import unit functions by module name: fail clearly (instead of workers
+        failing to unpickle the task) when a function's module is not importable there."""
+        module = getattr(func, "__module__", None)
+        name = getattr(func, "__qualname__", repr(func))
+        if module in (None, "__main__") or "<locals>" in name:
+            raise ChainAtlasError(
+                f"unit function {name} must be defined at module level in an importable "
+                "module (not __main__ or a closure) to run on Dask workers"
+            )
+        failures = {
+            worker: error
+            for worker, error in self.client.run(_import_error, module).items()
+            if error
+        }
+        if failures:
+            worker, error = next(iter(failures.items()))
+            raise ChainAtlasError(
+                f"Dask worker {worker} cannot import {module!r} for {name}: {error}; install "
+                "the same packages on the workers or put the module on their PYTHONPATH"
+            )
+
     def run(self, func: Callable[..., Any], calls: Sequence[tuple]) -> Iterator[tuple[int, Any]]:
         from distributed import as_completed
 
@@ -149,6 +176,16 @@ class DaskBackend:
         finally:
             if self.cluster is not None:
                 self.cluster.close()
+
+
+def _import_error(module: str) -> str | None:
+    import importlib
+
+    try:
+        importlib.import_module(module)
+    except Exception as exc:  # reported back to the client
+        return f"{type(exc).__name__}: {exc}"
+    return None
 
 
 def make_backend(

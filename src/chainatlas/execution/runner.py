@@ -126,6 +126,11 @@ def run_units(
     title = label or (units[0].task if units else "run")
     interrupted = False
     try:
+        if pending:
+            engine.check_importable(fn)
+            for value in pending[0].params.values():  # e.g. run_per_year's function
+                if callable(value):
+                    engine.check_importable(value)
         if engine.dashboard_link and progress:
             console.print(
                 f"Dask: {result.workers} workers, dashboard {engine.dashboard_link}",
@@ -194,6 +199,9 @@ def map_years(
     engine = make_backend(backend, scheduler)
     outputs: dict[int, Any] = {}
     try:
+        from chainatlas.execution.tasks import resolve_function
+
+        engine.check_importable(resolve_function(function))
         if engine.dashboard_link and progress:
             console.print(
                 f"Dask: {engine.workers} workers, dashboard {engine.dashboard_link}",

@@ -33,8 +33,12 @@ def unit_model(unit: WorkUnit) -> MRIOModel:
 
 
 # ---------------------------------------------------------------------- decompose
-def decompose_task_name(method: str, level: str, wide: bool = False) -> str:
-    return dataset_name("decompose", method, level, "wide" if wide else "")
+def _methods(method: str | Sequence[str]) -> list[str]:
+    return [method.lower()] if isinstance(method, str) else [m.lower() for m in method]
+
+
+def decompose_task_name(method: str | Sequence[str], level: str, wide: bool = False) -> str:
+    return dataset_name("decompose", *_methods(method), level, "wide" if wide else "")
 
 
 def decompose_dataset(method: str, level: str) -> str:
@@ -46,32 +50,36 @@ def decompose_units(
     source: str,
     path: str | os.PathLike[str] | None,
     years: Sequence[int],
-    method: str,
+    method: str | Sequence[str],
     level: str,
     wide: bool = False,
 ) -> list[WorkUnit]:
-    params = {"method": method.lower(), "level": level, "wide": wide}
-    task = decompose_task_name(method, level, wide)
+    """One unit per year; several methods share the unit (one load and one B per year)."""
+    methods = _methods(method)
+    params = {"methods": methods, "level": level, "wide": wide}
+    task = decompose_task_name(methods, level, wide)
     path_text = None if path is None else str(path)
     return [WorkUnit(task, source, path_text, int(y), params=params) for y in years]
 
 
 def decompose_task(unit: WorkUnit) -> dict[str, pd.DataFrame]:
-    """One year's decomposition as a tidy table; WWZ with a memory limit runs batched."""
+    """One year's decompositions as tidy tables; WWZ with a memory limit runs batched."""
     from chainatlas.decompositions import decompose
 
-    method, level = unit.params["method"], unit.params["level"]
+    level, wide = unit.params["level"], bool(unit.params.get("wide", False))
     model = unit_model(unit)
-    if method == "wwz" and unit.memory_limit is not None:
-        from chainatlas.execution.wwz_batched import wwz_batched
+    frames = {}
+    for method in unit.params["methods"]:
+        if method == "wwz" and unit.memory_limit is not None:
+            from chainatlas.execution.wwz_batched import wwz_batched
 
-        result = wwz_batched(model, unit.memory_limit)
-    else:
-        if unit.memory_limit is not None:
-            _check_standard_fits(model, method, unit.memory_limit)
-        result = decompose(model, method)
-    frame = result.to_frame(level, wide=bool(unit.params.get("wide", False)))
-    return {decompose_dataset(method, level): frame}
+            result = wwz_batched(model, unit.memory_limit)
+        else:
+            if unit.memory_limit is not None:
+                _check_standard_fits(model, method, unit.memory_limit)
+            result = decompose(model, method)
+        frames[decompose_dataset(method, level)] = result.to_frame(level, wide=wide)
+    return frames
 
 
 def _check_standard_fits(model: MRIOModel, method: str, limit: int) -> None:
