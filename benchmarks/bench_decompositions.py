@@ -102,6 +102,21 @@ def main() -> list[dict]:
 
     row("load+wwz+kww+tiva, all 17 WIOD years", all_years, repeat=1)
 
+    def every_method_all_years() -> None:
+        from chainatlas.decompositions import METHODS, decompose
+
+        for year in chainatlas.available_years("wiod2013", WIOD):
+            model = chainatlas.load("wiod2013", WIOD, year=year)
+            for method in METHODS:
+                decompose(model, method)
+
+    row(
+        "load + every decomposition method, all 17 WIOD years",
+        every_method_all_years,
+        repeat=1,
+        target_seconds=60.0,
+    )
+
     big = oecd_sized_table()
     row(
         "wwz synthetic 81x50 (GN=4050, incl. A, B, L)",
