@@ -139,3 +139,56 @@ def test_memory_limit_too_small_for_a_method_without_batching(wiod_dir, tmp_path
     assert "bm-source on a 41×35 table needs about" in message
     assert "implemented for wwz only" in message
     assert not (tmp_path / "bm.csv").exists()
+
+
+def test_indicators_on_dask_write_the_same_files_as_local(wiod_dir, tmp_path):
+    base = [
+        "indicators", "--source", "wiod2013", "--path", str(wiod_dir), "--years", "2010-2011",
+        "--sets", "length,participation", "--groups", "NEA",
+    ]  # fmt: skip
+    local_dir, dask_dir = tmp_path / "local", tmp_path / "dask"
+    local = runner.invoke(app, [*base, "--out", str(local_dir)])
+    assert local.exit_code == 0, local.output
+    remote = runner.invoke(
+        app, [*base, "--out", str(dask_dir), "--backend", "dask", "--scheduler", "local:2"]
+    )
+    assert remote.exit_code == 0, remote.output
+    names = sorted(p.name for p in local_dir.glob("*.parquet"))
+    assert names == sorted(p.name for p in dask_dir.glob("*.parquet"))
+    assert "shortening.parquet" in names and "groups.parquet" in names
+    for name in names:
+        expected = pd.read_parquet(local_dir / name)
+        got = pd.read_parquet(dask_dir / name)
+        pd.testing.assert_frame_equal(got, expected, rtol=1e-12, check_exact=False)
+    with duckdb.connect(str(dask_dir / "results.duckdb"), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM length").fetchone()[0] == len(
+            pd.read_parquet(local_dir / "length.parquet")
+        )
+
+
+def test_scenario_run_on_dask_writes_the_same_tables_as_local(wiod_dir, tmp_path):
+    from pathlib import Path
+
+    example = (
+        Path(__file__).resolve().parents[2]
+        / "examples/scenarios/japan_korea_electronics_cut_to_china.toml"
+    )
+    base = ["scenario", "run", str(example), "--path", str(wiod_dir)]
+    local_dir, dask_dir = tmp_path / "local", tmp_path / "dask"
+    assert runner.invoke(app, [*base, "--out", str(local_dir)]).exit_code == 0
+    remote = runner.invoke(
+        app, [*base, "--out", str(dask_dir), "--backend", "dask", "--scheduler", "local:1"]
+    )
+    assert remote.exit_code == 0, remote.output
+    names = sorted(p.name for p in local_dir.glob("*.parquet"))
+    assert names and names == sorted(p.name for p in dask_dir.glob("*.parquet"))
+    for name in names:
+        pd.testing.assert_frame_equal(
+            pd.read_parquet(dask_dir / name),
+            pd.read_parquet(local_dir / name),
+            rtol=1e-12,
+            check_exact=False,
+        )
+    assert (dask_dir / "summary.md").read_text() == (local_dir / "summary.md").read_text()
+    bad = run_cli(*base, "--out", str(tmp_path / "x"), "--scheduler", "local:2")
+    assert bad.returncode == 2 and "--scheduler needs --backend dask" in bad.stderr

@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.progress import Progress
 
 from chainatlas.errors import ChainAtlasError
+from chainatlas.execution import cli as backend_cli
 from chainatlas.interfaces.cli.options import parse_years
 
 err_console = Console(stderr=True)
@@ -77,12 +78,15 @@ def register(app: typer.Typer) -> None:
             False, "--no-trade-based", help="Participation: skip Koopman and ADB trade-based."
         ),
         out: Path = typer.Option(..., "--out", help="Output directory."),
+        backend: str = backend_cli.backend_option(),
+        scheduler: str = backend_cli.scheduler_option(),
     ) -> None:
         """GVC indicators as tidy Parquet per set plus results.duckdb (views)."""
         try:
             run_indicators(
                 source, path, years, sets, groups, groups_file, satellite, satellite_name,
                 hub_k_min, hub_top_k, hub_min_share, not no_trade_based, out,
+                backend=backend, scheduler=scheduler,
             )  # fmt: skip
         except ChainAtlasError as exc:
             fail(exc)
@@ -92,6 +96,7 @@ def run_indicators(
     source: str, path: str | None, years: str | None, sets: str, groups: str | None,
     groups_file: Path | None, satellite: Path | None, satellite_name: str,
     hub_k_min: int, hub_top_k: int, hub_min_share: float, trade_based: bool, out: Path,
+    *, backend: str = "local", scheduler: str | None = None,
 ) -> dict[str, Path]:  # fmt: skip
     """Validate the options (before loading any table), compute the panel and write it."""
     from chainatlas import sources
@@ -116,6 +121,7 @@ def run_indicators(
             f"need --hub-k-min >= 1 (got {hub_k_min}), --hub-top-k >= 1 (got {hub_top_k}) and "
             f"0 <= --hub-min-share <= 1 (got {hub_min_share})"
         )
+    backend_cli.check(backend, scheduler, None)
     available = sources.available_years(source, path)
     year_list = parse_years(years, available)
     options = {
@@ -129,12 +135,21 @@ def run_indicators(
         options["user_groups"] = Path(groups_file)
     if satellite is not None:
         options["satellite"] = Path(satellite)
-    with Progress(transient=True, disable=len(year_list) < 2) as progress:
-        task = progress.add_task(f"indicators {source}", total=len(year_list))
-        files = write_indicator_panel(
+    if (backend or "local").lower() != "local":
+        # one year per unit on Dask (docs/scaling.md); the same files as the local path
+        from chainatlas.execution.adapters import write_indicator_panel_on_backend
+
+        files = write_indicator_panel_on_backend(
             source, path, year_list, out, set_names, group_names, options,
-            on_year=lambda _year: progress.advance(task),
+            backend=backend, scheduler=scheduler,
         )  # fmt: skip
+    else:
+        with Progress(transient=True, disable=len(year_list) < 2) as progress:
+            task = progress.add_task(f"indicators {source}", total=len(year_list))
+            files = write_indicator_panel(
+                source, path, year_list, out, set_names, group_names, options,
+                on_year=lambda _year: progress.advance(task),
+            )  # fmt: skip
     typer.echo(
         f"wrote {len(set_names)} indicator set(s) for {len(year_list)} year(s) to {out} "
         f"({', '.join(sorted(p.name for p in files.values()))})"

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from chainatlas.errors import ChainAtlasError
+from chainatlas.execution import cli as backend_cli
 
 
 def _fail(exc: ChainAtlasError) -> typer.Exit:
@@ -30,6 +31,8 @@ def register(app: typer.Typer) -> None:
             None, "--path", help="Directory of the tables (else $CHAINATLAS_DATA, else cache)."
         ),
         fmt: str = typer.Option("parquet", "--format", help="Table format: parquet or csv."),
+        backend: str = backend_cli.backend_option(),
+        scheduler: str = backend_cli.scheduler_option(),
     ) -> None:
         """Validate and run a scenario; write tidy tables and summary.md to --out."""
         from chainatlas.scenarios import run_scenario
@@ -39,7 +42,14 @@ def register(app: typer.Typer) -> None:
                 raise ChainAtlasError(f"unknown --format {fmt!r}; use parquet or csv")
             if out.exists() and not out.is_dir():
                 raise ChainAtlasError("--out exists and is not a directory", path=str(out))
-            result = run_scenario(file, path=path)
+            backend_cli.check(backend, scheduler, None)
+            if (backend or "local").lower() != "local":
+                # each year's shocks on a Dask worker (docs/scaling.md)
+                from chainatlas.execution.adapters import run_scenario_on_backend
+
+                result = run_scenario_on_backend(file, path, backend=backend, scheduler=scheduler)
+            else:
+                result = run_scenario(file, path=path)
             written = result.write(out, fmt=fmt)
         except ChainAtlasError as exc:
             raise _fail(exc) from None
