@@ -192,3 +192,25 @@ def test_scenario_run_on_dask_writes_the_same_tables_as_local(wiod_dir, tmp_path
     assert (dask_dir / "summary.md").read_text() == (local_dir / "summary.md").read_text()
     bad = run_cli(*base, "--out", str(tmp_path / "x"), "--scheduler", "local:2")
     assert bad.returncode == 2 and "--scheduler needs --backend dask" in bad.stderr
+
+
+def test_tables_study_on_dask_writes_the_same_files_as_local(wiod_dir, tmp_path):
+    base = [
+        "tables", "participation-study", "--source", "wiod2013", "--path", str(wiod_dir),
+        "--years", "2010-2011", "--country", "CHN",
+    ]  # fmt: skip
+    local_dir, dask_dir = tmp_path / "local", tmp_path / "dask"
+    local = runner.invoke(app, [*base, "--out", str(local_dir)])
+    assert local.exit_code == 0, local.output
+    remote = runner.invoke(
+        app, [*base, "--out", str(dask_dir), "--backend", "dask", "--scheduler", "local:1"]
+    )
+    assert remote.exit_code == 0, remote.output
+    names = sorted(p.name for p in local_dir.iterdir())
+    assert any(n.endswith(".csv") for n in names)
+    assert names == sorted(p.name for p in dask_dir.iterdir())
+    for name in names:
+        if name.endswith(".csv"):
+            expected = pd.read_csv(local_dir / name)
+            got = pd.read_csv(dask_dir / name)
+            pd.testing.assert_frame_equal(got, expected, rtol=1e-12, check_exact=False)

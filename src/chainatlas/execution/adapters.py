@@ -185,11 +185,56 @@ def run_scenario_on_backend(
     return ScenarioResult(spec=spec, tables=tables, summary_markdown=summary)
 
 
+# ---------------------------------------------------------------------- study tables
+def study_unit(
+    kind: str, source: str, path: str | None, years: list[int], kwargs: dict[str, Any]
+) -> Any:
+    """One study (``tables linkage-study`` / ``participation-study``) run where it is sent."""
+    from chainatlas import sources
+    from chainatlas.indicators import tables
+
+    function = {
+        "linkage-study": tables.linkage_study,
+        "participation-study": tables.participation_study,
+    }[kind]
+    return function(years, lambda year: sources.load(source, path, year), **kwargs)
+
+
+def run_study_on_backend(
+    kind: str,
+    source: str,
+    path: str | os.PathLike[str] | None,
+    years: Sequence[int],
+    kwargs: Mapping[str, Any],
+    *,
+    backend: str = "dask",
+    scheduler: str | None = None,
+) -> Any:
+    """A study as one unit on ``backend`` (its years run in turn on one worker).
+
+    The studies combine their years inside one loop (e.g. Table 2 of the linkage study
+    needs the last year, Table 3 the link years), so the unit is the whole study: this moves
+    it to a cluster node (memory, data next to it), it does not parallelise its years.
+    """
+    from chainatlas.execution.backends import make_backend
+
+    engine = make_backend(backend, scheduler)
+    try:
+        engine.check_importable(study_unit)
+        call = (kind, source, None if path is None else str(path), list(years), dict(kwargs))
+        [(_, study)] = list(engine.run(study_unit, [call]))
+    finally:
+        engine.close()
+    return study
+
+
 __all__ = [
     "indicator_panel_on_backend",
     "indicator_year_panel",
     "merge_year_panels",
     "run_scenario_on_backend",
+    "run_study_on_backend",
     "scenario_year",
+    "study_unit",
     "write_indicator_panel_on_backend",
 ]

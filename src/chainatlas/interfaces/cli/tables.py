@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from chainatlas.errors import ChainAtlasError
+from chainatlas.execution import cli as backend_cli
 from chainatlas.interfaces.cli.indicators import fail, split_list
 from chainatlas.interfaces.cli.options import parse_years
 
@@ -43,6 +44,8 @@ def linkage_study_command(
     economies: str = typer.Option("CHN,JPN,KOR,RUS,MNG", "--economies", help="Table 3 rows."),
     groups_file: Path = typer.Option(None, "--groups-file", help="Extra group definitions."),
     out: Path = typer.Option(..., "--out", help="Output directory."),
+    backend: str = backend_cli.backend_option(),
+    scheduler: str = backend_cli.scheduler_option(),
 ) -> None:
     """Northeast Asia's chain links (METHODS §7.4): Tables 1–3."""
     try:
@@ -58,15 +61,23 @@ def linkage_study_command(
             raise ChainAtlasError("group file not found", path=str(groups_file))
         year_list = parse_years(years, sources.available_years(source, path))
         link_list = parse_years(link_years, year_list) if link_years else None
-        study = linkage_study(
-            year_list,
-            _loader(source, path),
-            exporters=split_list(exporters) or [],
-            source_group=source_group,
-            link_economies=split_list(economies) or [],
-            link_years=link_list,
-            user_groups=groups_file,
-        )
+        backend_cli.check(backend, scheduler, None)
+        study_options = {
+            "exporters": split_list(exporters) or [],
+            "source_group": source_group,
+            "link_economies": split_list(economies) or [],
+            "link_years": link_list,
+            "user_groups": groups_file,
+        }
+        if (backend or "local").lower() != "local":  # the study as one Dask unit
+            from chainatlas.execution.adapters import run_study_on_backend
+
+            study = run_study_on_backend(
+                "linkage-study", source, path, year_list, study_options,
+                backend=backend, scheduler=scheduler,
+            )  # fmt: skip
+        else:
+            study = linkage_study(year_list, _loader(source, path), **study_options)
         _report(write_study(study, out), study.notes)
     except ChainAtlasError as exc:
         fail(exc)
@@ -79,6 +90,8 @@ def participation_study_command(
     years: str = typer.Option(None, "--years", "--year", help="Year range (default: all)."),
     country: str = typer.Option("CHN", "--country", help="Economy (ISO3)."),
     out: Path = typer.Option(..., "--out", help="Output directory."),
+    backend: str = backend_cli.backend_option(),
+    scheduler: str = backend_cli.scheduler_option(),
 ) -> None:
     """Forward/backward GVC participation of a country's manufacturing groups (§5)."""
     try:
@@ -91,7 +104,16 @@ def participation_study_command(
 
         check_output_directory(out)
         year_list = parse_years(years, sources.available_years(source, path))
-        study = participation_study(year_list, _loader(source, path), country=country)
+        backend_cli.check(backend, scheduler, None)
+        if (backend or "local").lower() != "local":  # the study as one Dask unit
+            from chainatlas.execution.adapters import run_study_on_backend
+
+            study = run_study_on_backend(
+                "participation-study", source, path, year_list, {"country": country},
+                backend=backend, scheduler=scheduler,
+            )  # fmt: skip
+        else:
+            study = participation_study(year_list, _loader(source, path), country=country)
         _report(write_study(study, out), study.notes)
     except ChainAtlasError as exc:
         fail(exc)
