@@ -206,7 +206,9 @@ def test_out_below_a_file_is_one_clear_error(small, tmp_path):
         "shocks": [{"kind": "demand", "countries": "CHN", "change": -0.1}],
     }
     result = run_scenario(raw, model=small)
-    with pytest.raises(ChainAtlasError, match=r"afile/sub: cannot write the results \(Not a"):
+    with pytest.raises(
+        ChainAtlasError, match=r"afile/sub/country\.parquet: cannot write here \(Not a"
+    ):
         result.write(tmp_path / "afile" / "sub")
 
 
