@@ -84,3 +84,16 @@ def test_decompose_country_level_csv(tmp_path, wiod_dir):
     assert list(frame.columns) == ["year", "exporter", "term", "value"]
     assert set(frame["exporter"]) >= {"CHN", "USA", "ROW"}
     assert frame["term"].nunique() == 9
+
+
+def test_decompose_prints_the_tables_notes_on_stderr(tmp_path, wiod_dir):
+    """2005: the rounded WIOD copy has zero-output sectors that trade; the user is told."""
+    out = tmp_path / "wwz.parquet"
+    result = run_cli(
+        ["decompose", "--source", "wiod2013", "--path", str(wiod_dir), "--year", "2005",
+         "--method", "wwz", "--out", str(out)]
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "2005: rebalanced" in result.stderr
+    assert "terms sum to gross exports minus 5" in result.stderr
+    assert "notes" not in result.stdout.lower()

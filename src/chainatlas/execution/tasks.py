@@ -46,6 +46,9 @@ def decompose_dataset(method: str, level: str) -> str:
     return dataset_name(method, level)
 
 
+DECOMPOSE_NOTES = "decompose_notes"
+
+
 def decompose_units(
     source: str,
     path: str | os.PathLike[str] | None,
@@ -69,6 +72,7 @@ def decompose_task(unit: WorkUnit) -> dict[str, pd.DataFrame]:
     level, wide = unit.params["level"], bool(unit.params.get("wide", False))
     model = unit_model(unit)
     frames = {}
+    notes: list[tuple[int, str, str]] = []
     for method in unit.params["methods"]:
         if method == "wwz" and unit.memory_limit is not None:
             from chainatlas.execution.wwz_batched import wwz_batched
@@ -79,6 +83,10 @@ def decompose_task(unit: WorkUnit) -> dict[str, pd.DataFrame]:
                 _check_standard_fits(model, method, unit.memory_limit)
             result = decompose(model, method)
         frames[decompose_dataset(method, level)] = result.to_frame(level, wide=wide)
+        notes.extend((unit.year, method, note) for note in result.notes)
+    # the notes travel with the results (a dataset of their own) so every number stays
+    # traceable to what the loader and the method had to say about the table
+    frames[DECOMPOSE_NOTES] = pd.DataFrame(notes, columns=["year", "method", "note"])
     return frames
 
 

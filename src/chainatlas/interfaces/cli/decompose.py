@@ -50,7 +50,31 @@ def run_decompose(
     frame = result.read(decompose_dataset(method, level))
     if out_dir is not None:
         frame = frame.sort_values("year", kind="stable").reset_index(drop=True)
+    frame.attrs["notes"] = _notes_of(result)
     return frame
+
+
+def _notes_of(result) -> list[str]:
+    """'year method: note' lines of a run (what the loader and the method reported)."""
+    from chainatlas.execution.tasks import DECOMPOSE_NOTES
+
+    if DECOMPOSE_NOTES not in result.datasets:
+        return []
+    notes = result.read(DECOMPOSE_NOTES)
+    if notes.empty:
+        return []
+    notes = notes.sort_values(["year", "method"], kind="stable")
+    # a note of the table (rebalancing, zero-output rows) is the same for every method
+    lines = dict.fromkeys(f"{row.year}: {row.note}" for row in notes.itertuples(index=False))
+    return list(lines)
+
+
+def print_notes(notes: list[str]) -> None:
+    """Show the notes on stderr, so they never mix with data written to stdout."""
+    if notes:
+        typer.echo("notes:", err=True)
+        for line in notes:
+            typer.echo(f"  {line}", err=True)
 
 
 def register(app: typer.Typer) -> None:
@@ -103,8 +127,10 @@ def register(app: typer.Typer) -> None:
             )
             typer.echo(
                 f"{len(result.computed)} year(s) computed, {len(result.skipped)} already done; "
-                f"results in {out} (DuckDB catalogue {out / 'results.duckdb'})"
+                f"results in {out} (DuckDB catalogue {out / 'results.duckdb'}, notes in the "
+                "decompose_notes view)"
             )
+            print_notes(_notes_of(result))
             return
         frame = run_decompose(
             source,
@@ -119,3 +145,4 @@ def register(app: typer.Typer) -> None:
         )
         write_table(frame, out)
         typer.echo(f"wrote {len(frame):,} rows to {out}")
+        print_notes(frame.attrs.get("notes", []))
