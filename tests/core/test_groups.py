@@ -6,50 +6,9 @@ import pytest
 
 from chainatlas.core.groups import list_groups, load_groups, resolve_group, resolve_groups
 from chainatlas.errors import ChainAtlasError, ValidationError
+from wiod_labels import WIOD2013_COUNTRIES
 
-WIOD_COUNTRIES = [
-    "AUS",
-    "AUT",
-    "BEL",
-    "BGR",
-    "BRA",
-    "CAN",
-    "CHN",
-    "CYP",
-    "CZE",
-    "DEU",
-    "DNK",
-    "ESP",
-    "EST",
-    "FIN",
-    "FRA",
-    "GBR",
-    "GRC",
-    "HUN",
-    "IDN",
-    "IND",
-    "IRL",
-    "ITA",
-    "JPN",
-    "KOR",
-    "LTU",
-    "LUX",
-    "LVA",
-    "MEX",
-    "MLT",
-    "NLD",
-    "POL",
-    "PRT",
-    "ROU",
-    "RUS",
-    "SVK",
-    "SVN",
-    "SWE",
-    "TUR",
-    "TWN",
-    "USA",
-    "ROW",
-]
+WIOD_COUNTRIES = list(WIOD2013_COUNTRIES)
 
 
 def test_asean9_on_wiod_has_only_indonesia():

@@ -17,49 +17,9 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-COUNTRIES = (
-    "AUS",
-    "AUT",
-    "BEL",
-    "BGR",
-    "BRA",
-    "CAN",
-    "CHN",
-    "CYP",
-    "CZE",
-    "DEU",
-    "DNK",
-    "ESP",
-    "EST",
-    "FIN",
-    "FRA",
-    "GBR",
-    "GRC",
-    "HUN",
-    "IDN",
-    "IND",
-    "IRL",
-    "ITA",
-    "JPN",
-    "KOR",
-    "LTU",
-    "LUX",
-    "LVA",
-    "MEX",
-    "MLT",
-    "NLD",
-    "POL",
-    "PRT",
-    "ROU",
-    "RUS",
-    "SVK",
-    "SVN",
-    "SWE",
-    "TUR",
-    "TWN",
-    "USA",
-    "ROW",
-)
+from wiod_labels import WIOD2013_COUNTRIES
+
+COUNTRIES = WIOD2013_COUNTRIES
 SECTORS = [f"c{i}" for i in range(1, 36)]
 YEARS = list(range(1995, 2012))
 INDICATORS = [

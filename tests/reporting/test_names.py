@@ -10,50 +10,9 @@ import pytest
 from chainatlas.data import read_csv
 from chainatlas.errors import ChainAtlasError
 from chainatlas.reporting import names
+from wiod_labels import WIOD2013_COUNTRIES
 
-WIOD_COUNTRIES = (
-    "AUS",
-    "AUT",
-    "BEL",
-    "BGR",
-    "BRA",
-    "CAN",
-    "CHN",
-    "CYP",
-    "CZE",
-    "DEU",
-    "DNK",
-    "ESP",
-    "EST",
-    "FIN",
-    "FRA",
-    "GBR",
-    "GRC",
-    "HUN",
-    "IDN",
-    "IND",
-    "IRL",
-    "ITA",
-    "JPN",
-    "KOR",
-    "LTU",
-    "LUX",
-    "LVA",
-    "MEX",
-    "MLT",
-    "NLD",
-    "POL",
-    "PRT",
-    "ROU",
-    "RUS",
-    "SVK",
-    "SVN",
-    "SWE",
-    "TUR",
-    "TWN",
-    "USA",
-    "ROW",
-)
+WIOD_COUNTRIES = WIOD2013_COUNTRIES
 
 
 def _has_cjk(text: str) -> bool:
