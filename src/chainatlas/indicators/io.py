@@ -15,7 +15,7 @@ import os
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import pyarrow as pa
@@ -23,8 +23,13 @@ import pyarrow.parquet as pq
 
 from chainatlas.errors import ChainAtlasError
 
+if TYPE_CHECKING:
+    from chainatlas.indicators.sets import YearMapper
+
 METADATA_KEY = b"chainatlas"
 DUCKDB_NAME = "results.duckdb"
+# groups every written panel reports on when the caller names none
+DEFAULT_GROUPS = ("NEA", "ASEAN-9", "EU", "USMCA")
 
 
 def table_name(set_name: str) -> str:
@@ -145,16 +150,18 @@ def write_indicator_panel(
     options: Mapping[str, Any] | None = None,
     *,
     on_year: Callable[[int], None] | None = None,
+    map_years: YearMapper | None = None,
 ) -> dict[str, Path]:
     """Compute the panel of ``sets`` for ``years`` of ``source`` and write it to ``out_dir``.
 
     Groups default to NEA, ASEAN-9, EU, USMCA (every result lists their missing members).
+    ``map_years`` computes the years elsewhere (see :func:`indicator_panel`).
     """
     from chainatlas import sources
     from chainatlas.indicators.sets import indicator_panel
 
     if groups is None:
-        groups = ["NEA", "ASEAN-9", "EU", "USMCA"]
+        groups = list(DEFAULT_GROUPS)
     results = indicator_panel(
         years,
         lambda year: sources.load(source, path, year),
@@ -162,5 +169,6 @@ def write_indicator_panel(
         groups,
         options,
         on_year=on_year,
+        map_years=map_years,
     )
     return write_results(results, out_dir)

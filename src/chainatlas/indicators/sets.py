@@ -223,6 +223,43 @@ def shortening_frame(
     return tidy
 
 
+YearMapper = Callable[
+    [Callable[[int], dict[str, pd.DataFrame]], Sequence[int]], Iterable[dict[str, pd.DataFrame]]
+]
+"""``mapper(year_record, years)`` -> the year records of ``years``, in year order.
+
+``year_record(year)`` computes one year in this process. A backend may instead compute each
+record where the table lives with :func:`indicator_year` (the function ``year_record``
+wraps); the records must be the same either way."""
+
+
+def indicator_year(
+    model: MRIOModel,
+    sets: Sequence[str] | str | None,
+    groups: Sequence[str] | None = None,
+    options: Mapping[str, Any] | None = None,
+) -> dict[str, pd.DataFrame]:
+    """One year's record for :func:`indicator_panel`: every set's frame, plus ``groups``
+    (the membership frame, its attrs holding the ``year`` and each group's
+    ``missing_members``). Pure and picklable, so a backend can run it on a worker."""
+    options = dict(options or {})
+    resolved = resolve(model, groups, options.get("user_groups"))
+    record = dict(compute_indicator_sets(model, sets, resolved, options))
+    membership = groups_frame(model, resolved)
+    membership.attrs = {
+        "year": model.year,
+        "missing_members": {g.name: list(g.missing) for g in resolved},
+    }
+    record["groups"] = membership
+    return record
+
+
+def _in_process(
+    year_record: Callable[[int], dict[str, pd.DataFrame]], years: Sequence[int]
+) -> Iterable[dict[str, pd.DataFrame]]:
+    return (year_record(year) for year in years)
+
+
 def indicator_panel(
     years: Iterable[int],
     loader: Callable[[int], MRIOModel],
@@ -231,30 +268,44 @@ def indicator_panel(
     options: Mapping[str, Any] | None = None,
     *,
     on_year: Callable[[int], None] | None = None,
+    map_years: YearMapper | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """Loop :func:`compute_indicator_sets` over ``years`` (``loader(year)`` gives the model)
-    and stack each set. Adds a ``groups`` frame (year, group, member, status). Each stacked
-    frame's attrs hold ``missing_members`` (union over years) and per-year details."""
+    """:func:`indicator_year` over ``years`` (``loader(year)`` gives the model), each set
+    stacked. Adds a ``groups`` frame (year, group, member, status). Each stacked frame's attrs
+    hold ``missing_members`` (union over years) and per-year details; with several years the
+    cross-year ``shortening`` set is added.
+
+    ``map_years`` computes the year records (default: in this process, one after the other;
+    see :data:`YearMapper`); the cross-year rules here apply whatever computed them.
+    ``on_year(year)`` is called as each record arrives.
+    """
+    options = dict(options or {})
+    years = list(years)
+
+    def year_record(year: int) -> dict[str, pd.DataFrame]:
+        # the model is dropped when this returns: one table in memory at a time
+        record = indicator_year(loader(year), sets, groups, options)
+        record["groups"].attrs["year"] = year  # the year asked for labels the details
+        return record
+
     stacked: dict[str, list[pd.DataFrame]] = {}
     membership = []
     per_year_missing: dict[int, dict[str, list[str]]] = {}
     notes: dict[str, list[str]] = {}
     exceptions: dict[str, list] = {}
-    options = dict(options or {})
-    for year in years:
-        model = loader(year)
-        resolved = resolve(model, groups, options.get("user_groups"))
-        membership.append(groups_frame(model, resolved))
-        per_year_missing[year] = {g.name: list(g.missing) for g in resolved}
-        results = compute_indicator_sets(model, sets, resolved, options)
-        for name, frame in results.items():
+    for record in (map_years or _in_process)(year_record, years):
+        record = dict(record)
+        year_groups = record.pop("groups")
+        year = year_groups.attrs["year"]
+        membership.append(year_groups)
+        per_year_missing[year] = year_groups.attrs["missing_members"]
+        for name, frame in record.items():
             stacked.setdefault(name, []).append(frame)
             for note in frame.attrs.get("notes", []):
                 notes.setdefault(name, [])
                 if note not in notes[name]:
                     notes[name].append(note)
             exceptions.setdefault(name, []).extend(frame.attrs.get("share_exceptions", []))
-        del model
         if on_year is not None:
             on_year(year)
     union: dict[str, list[str]] = {}
@@ -276,9 +327,9 @@ def indicator_panel(
         out[name] = frame
     if "length" in out and out["length"]["year"].nunique() > 1:
         out["shortening"] = shortening_frame(out["length"], out.get("participation"))
-    out["groups"] = (
-        pd.concat(membership, ignore_index=True)
-        if membership
-        else pd.DataFrame(columns=["year", "group", "member", "status", "version"])
-    )
+    if membership:
+        out["groups"] = pd.concat(membership, ignore_index=True)
+        out["groups"].attrs = {}  # the per-year bookkeeping above, not metadata of the file
+    else:
+        out["groups"] = pd.DataFrame(columns=["year", "group", "member", "status", "version"])
     return out

@@ -17,6 +17,7 @@ from __future__ import annotations
 from chainatlas.scenarios.batch import SupplyCutBatch, run_supply_cuts
 from chainatlas.scenarios.runner import (
     ScenarioResult,
+    ScenarioYearMapper,
     check_scenario,
     run_scenario,
     run_scenario_year,
@@ -37,6 +38,7 @@ __all__ = [
     "ScenarioError",
     "ScenarioResult",
     "ScenarioSpec",
+    "ScenarioYearMapper",
     "SupplyCutBatch",
     "check_scenario",
     "load_scenario",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -261,19 +261,30 @@ def _references(shock, country: pd.DataFrame, model: MRIOModel, labels: dict) ->
     return pd.DataFrame(rows)
 
 
+ScenarioYearMapper = Callable[[ScenarioSpec, Sequence[int]], Iterable[dict[str, pd.DataFrame]]]
+"""``mapper(spec, years)`` -> ``run_scenario_year(spec, <table of year>)`` for each of
+``years``, in year order (e.g. on the workers of a distributed backend)."""
+
+
 def run_scenario(
     path_or_dict: str | os.PathLike[str] | Mapping[str, Any] | ScenarioSpec,
     path: str | os.PathLike[str] | None = None,
     *,
     model: MRIOModel | None = None,
+    map_years: ScenarioYearMapper | None = None,
 ) -> ScenarioResult:
     """Validate and run a scenario on every year it names.
 
     ``path`` locates the table (else ``$CHAINATLAS_DATA``, else the fetch cache). ``model``
     runs on an already loaded table instead (its year must be the scenario's only year).
+    ``map_years`` computes the per-year results elsewhere (default: here, on the tables
+    loaded for validation); validation, assembly and the summary are the same either way.
     """
     spec, models = _validated(path_or_dict, path, model)
-    per_year = [run_scenario_year(spec, models[year]) for year in spec.years]
+    if map_years is None:
+        per_year = [run_scenario_year(spec, models[year]) for year in spec.years]
+    else:
+        per_year = list(map_years(spec, list(spec.years)))
     tables: dict[str, pd.DataFrame] = {}
     for name in dict.fromkeys(n for result in per_year for n in result):
         frames = [r[name] for r in per_year if name in r and not r[name].empty]
