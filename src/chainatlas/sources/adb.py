@@ -21,12 +21,7 @@ from pathlib import Path
 from chainatlas.core.model import MRIOModel
 from chainatlas.errors import DataNotFoundError, ValidationError
 from chainatlas.sources.registry import register
-from chainatlas.sources.wiod_excel import (
-    SheetLayout,
-    _prefer_data_sheet,
-    parse_world_table,
-    read_sheet,
-)
+from chainatlas.sources.wiod_excel import SheetLayout, load_world_workbook
 
 ADB_FD = ("F1", "F2", "F3", "F4", "F5")
 ADB_FD_NAMES = (
@@ -128,13 +123,12 @@ def load_adb(
 ) -> MRIOModel:
     """Load one ADB MRIO workbook; ``economies`` (62/72) picks between versions of a year."""
     file, file_year = find_adb_file(Path(path), year, economies)
-    grid, sheet_name = read_sheet(file, sheet, prefer=_prefer_data_sheet, engine=engine)
-    return parse_world_table(
-        grid,
+    return load_world_workbook(
+        file,
+        file_year,
         ADB_LAYOUT,
-        file=file,
-        sheet=sheet_name,
-        year=file_year,
+        sheet=sheet,
         rebalance=rebalance,
         blank_as_zero=blank_as_zero,
+        engine=engine,
     )

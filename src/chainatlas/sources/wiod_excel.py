@@ -642,15 +642,14 @@ def load_wiod2013_excel(
     file, file_year = find_year_file(
         Path(path), year, WIOD2013_FILE, _wiod2013_year, "WIOT{YY}_ROW_*.xlsx"
     )
-    grid, sheet_name = read_sheet(file, sheet, prefer=_prefer_data_sheet, engine=engine)
-    return parse_world_table(
-        grid,
+    return load_world_workbook(
+        file,
+        file_year,
         WIOD2013_LAYOUT,
-        file=file,
-        sheet=sheet_name,
-        year=file_year,
+        sheet=sheet,
         rebalance=rebalance,
         blank_as_zero=blank_as_zero,
+        engine=engine,
     )
 
 
@@ -677,6 +676,39 @@ def _prefer_data_sheet(names: list[str]) -> str | None:
     return None
 
 
+def load_world_workbook(
+    file: Path,
+    year: int | None,
+    layout: SheetLayout,
+    *,
+    sheet: str | None,
+    rebalance: bool | None,
+    blank_as_zero: bool,
+    engine: str | None,
+) -> MRIOModel:
+    """Read the data sheet of one publisher workbook and parse it with ``layout``.
+
+    Without an explicit ``sheet``, a sheet named like the file's year wins, then the first
+    data sheet (WIOD and ADB workbooks keep notes and legends in other sheets).
+    """
+
+    def prefer(names: list[str]) -> str | None:
+        if year is not None and str(year) in names:
+            return str(year)
+        return _prefer_data_sheet(names)
+
+    grid, sheet_name = read_sheet(file, sheet, prefer=prefer, engine=engine)
+    return parse_world_table(
+        grid,
+        layout,
+        file=file,
+        sheet=sheet_name,
+        year=year,
+        rebalance=rebalance,
+        blank_as_zero=blank_as_zero,
+    )
+
+
 @register(
     "wiod2016",
     list_years=wiod2016_years,
@@ -695,20 +727,12 @@ def load_wiod2016(
     file, file_year = find_year_file(
         Path(path), year, WIOD2016_FILE, _wiod2016_year, "WIOT{YYYY}_Nov16_ROW.xlsb"
     )
-    wanted_sheet = sheet
-
-    def prefer(names: list[str]) -> str | None:
-        if file_year is not None and str(file_year) in names:
-            return str(file_year)
-        return _prefer_data_sheet(names)
-
-    grid, sheet_name = read_sheet(file, wanted_sheet, prefer=prefer, engine=engine)
-    return parse_world_table(
-        grid,
+    return load_world_workbook(
+        file,
+        file_year,
         WIOD2016_LAYOUT,
-        file=file,
-        sheet=sheet_name,
-        year=file_year,
+        sheet=sheet,
         rebalance=rebalance,
         blank_as_zero=blank_as_zero,
+        engine=engine,
     )
