@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from reference_tables import REF_REL, REFERENCE_CODES, REL, compare_by_name, read_reference
 from typer.testing import CliRunner
 
 import chainatlas
@@ -32,47 +33,16 @@ from chainatlas.decompositions.borin_mancini import (
 from chainatlas.errors import ChainAtlasError
 from chainatlas.interfaces.cli.main import app, run
 
-REFERENCE_CODES = {"RoW": "ROW", "ROM": "ROU"}  # reference files spell RoW/Romania the WIOD way
-RENAME_KEYS = {
-    "Exporting_Country": "exporter",
-    "Importing_Country": "importer",
-    "Exporting_Industry": "sector",
-}
 LEVEL_KEYS = {
     "full": ["exporter", "importer", "sector"],
     "bilateral": ["exporter", "importer"],
     "sector": ["exporter", "sector"],
     "country": ["exporter"],
 }
-REL = 1e-9  # identity tolerance (METHODS §1)
-REF_REL = 1e-8  # agreement with reference tools, relative to a term's largest |value|
 FLOAT32_REL = 1e-6  # mrio-processing stores float32 (~6e-8 relative resolution)
 
 
 # ---------------------------------------------------------------------- helpers
-def read_reference(path) -> pd.DataFrame:
-    frame = pd.read_csv(path)
-    for column in ("Exporting_Country", "Importing_Country"):
-        if column in frame:
-            frame[column] = frame[column].replace(REFERENCE_CODES)
-    return frame.rename(columns=RENAME_KEYS)
-
-
-def compare_by_name(ours: pd.DataFrame, reference: pd.DataFrame, keys, names) -> dict:
-    """Join on keys (never position); worst |Δ| / max|reference| per term (ours -> ref name)."""
-    if "importer" in reference:  # reference tools keep the zero s == r rows; we drop them
-        reference = reference[reference["exporter"] != reference["importer"]]
-    reference = reference.rename(columns={c: f"ref_{c}" for c in reference if c not in keys})
-    joined = reference.merge(ours, on=keys, how="outer", indicator=True)
-    assert (joined["_merge"] == "both").all(), joined[joined["_merge"] != "both"][keys].head()
-    worst = {}
-    for ours_name, ref_name in names.items():
-        ref_values = joined[f"ref_{ref_name}"]
-        scale = max(ref_values.abs().max(), 1.0)
-        worst[ours_name] = float((joined[ours_name] - ref_values).abs().max() / scale)
-    return worst
-
-
 def close(actual: np.ndarray, expected: np.ndarray, rel: float = REL) -> bool:
     scale = max(float(np.abs(expected).max()), 1.0)
     return float(np.abs(actual - expected).max()) <= rel * scale

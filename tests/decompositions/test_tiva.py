@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from reference_tables import REF_REL, REL, read_reference
 
 import chainatlas
 from chainatlas.core import value_added
@@ -16,23 +17,6 @@ from chainatlas.decompositions.tiva import (
     tiva,
     tiva_indicators,
 )
-
-REFERENCE_CODES = {"RoW": "ROW", "ROM": "ROU"}
-RENAME_KEYS = {
-    "Exporting_Country": "exporter",
-    "Importing_Country": "importer",
-    "Exporting_Industry": "sector",
-}
-REL = 1e-9
-REF_REL = 1e-8
-
-
-def read_reference(path) -> pd.DataFrame:
-    frame = pd.read_csv(path)
-    for column in ("Exporting_Country", "Importing_Country"):
-        if column in frame:
-            frame[column] = frame[column].replace(REFERENCE_CODES)
-    return frame.rename(columns=RENAME_KEYS)
 
 
 def close(a, b, rel: float = REL) -> bool:

@@ -9,6 +9,7 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+from reference_tables import REF_REL, REL, compare_by_name, read_reference
 from typer.testing import CliRunner
 
 import chainatlas
@@ -19,39 +20,6 @@ from chainatlas.decompositions.tiva import domestic_multipliers, foreign_multipl
 from chainatlas.decompositions.wwz import EXVATOOLS_NAMES, WWZ_TERMS, wwz, wwz_to_kww
 from chainatlas.errors import ChainAtlasError
 from chainatlas.interfaces.cli.main import app
-
-# reference files spell RoW and Romania the WIOD way
-REFERENCE_CODES = {"RoW": "ROW", "ROM": "ROU"}
-RENAME_KEYS = {
-    "Exporting_Country": "exporter",
-    "Importing_Country": "importer",
-    "Exporting_Industry": "sector",
-}
-REL = 1e-9  # identity tolerance (METHODS §1)
-REF_REL = 1e-8  # agreement with reference tools, relative to a term's largest |value|
-
-
-def read_reference(path) -> pd.DataFrame:
-    frame = pd.read_csv(path)
-    for column in ("Exporting_Country", "Importing_Country"):
-        if column in frame:
-            frame[column] = frame[column].replace(REFERENCE_CODES)
-    return frame.rename(columns=RENAME_KEYS)
-
-
-def compare_by_name(ours: pd.DataFrame, reference: pd.DataFrame, keys, names) -> dict:
-    """Join on keys (never position) and return the worst |Δ| / max|ref| per term."""
-    if "importer" in reference:  # decompr/exvatools keep the zero s == r rows; we drop them
-        reference = reference[reference["exporter"] != reference["importer"]]
-    reference = reference.rename(columns={c: f"ref_{c}" for c in reference if c not in keys})
-    joined = reference.merge(ours, on=keys, how="outer", indicator=True)
-    assert (joined["_merge"] == "both").all(), joined[joined["_merge"] != "both"][keys].head()
-    worst = {}
-    for ours_name, ref_name in names.items():
-        ref_values = joined[f"ref_{ref_name}"]
-        scale = max(ref_values.abs().max(), 1.0)
-        worst[ours_name] = float((joined[ours_name] - ref_values).abs().max() / scale)
-    return worst
 
 
 @pytest.fixture(scope="module")
