@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from chainatlas.errors import ChainAtlasError
+from chainatlas.util.files import atomic_write
 
 if TYPE_CHECKING:
     from chainatlas.indicators.sets import YearMapper
@@ -43,7 +44,6 @@ def _json_attrs(frame: pd.DataFrame) -> str:
 
 def write_parquet(frame: pd.DataFrame, path: Path) -> Path:
     """Write ``frame`` atomically with its attrs in the schema metadata."""
-    from chainatlas.interfaces.cli.options import atomic_write
 
     table = pa.Table.from_pandas(frame, preserve_index=False)
     metadata = dict(table.schema.metadata or {})
@@ -109,7 +109,6 @@ def write_results(results: Mapping[str, pd.DataFrame], out_dir: str | os.PathLik
     exceptions = [
         {"set": k, **row} for k, v in results.items() for row in v.attrs.get("share_exceptions", [])
     ]
-    from chainatlas.interfaces.cli.options import atomic_write
 
     text = json.dumps(metadata, default=str, indent=2, ensure_ascii=False)
     meta_path = atomic_write(

@@ -27,6 +27,7 @@ from chainatlas.errors import ChainAtlasError
 from chainatlas.indicators._common import group_country_mask, workspace
 from chainatlas.indicators.linkage import link_table
 from chainatlas.indicators.origin import intermediate_flows
+from chainatlas.util.files import atomic_write
 
 LINKAGE_EXPORTERS = ("ASEAN-9", "IND", "MEX")
 LINKAGE_EXPORTER_LABELS = {"ASEAN-9": "ASEAN", "IND": "India", "MEX": "Mexico"}
@@ -337,7 +338,6 @@ def check_output_directory(out: str | Path) -> None:
 
 def write_study(study: StudyTables, out_dir: str | Path) -> list[Path]:
     """Write each table as CSV plus one Markdown and one HTML file (atomically)."""
-    from chainatlas.interfaces.cli.options import atomic_write
 
     out = Path(out_dir)
     check_output_directory(out)

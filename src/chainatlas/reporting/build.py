@@ -19,6 +19,8 @@ from chainatlas.reporting.charts import (
 )
 from chainatlas.reporting.data import ReportCache, default_cache_dir
 from chainatlas.reporting.render import Section, render_report
+from chainatlas.util.files import atomic_write
+from chainatlas.util.years import parse_years
 
 # the HTML must stay below this (issue 6); plotly.js alone is ~4.8 MB
 MAX_REPORT_BYTES = 15 * 1024 * 1024
@@ -249,7 +251,6 @@ def build_report(
     False/None to compute everything in memory.
     """
     from chainatlas import sources
-    from chainatlas.interfaces.cli.options import atomic_write, parse_years
 
     lang = names.check_language(lang)
     available = sources.available_years(source, path)

@@ -29,6 +29,7 @@ from chainatlas.scenarios.spec import (
     read_scenario_file,
     resolve_shocks,
 )
+from chainatlas.util.files import atomic_write, write_table
 
 # First line of every summary.md; marks a directory as holding a scenario run's output.
 SUMMARY_HEADING = "# Scenario: "
@@ -45,7 +46,6 @@ class ScenarioResult:
 
     def write(self, out_dir: str | os.PathLike[str], fmt: str = "parquet") -> list[Path]:
         """Write each table as ``<name>.parquet`` (or .csv) and ``summary.md``, atomically."""
-        from chainatlas.interfaces.cli.options import atomic_write, write_table
 
         target = Path(out_dir)
         if target.exists() and not target.is_dir():

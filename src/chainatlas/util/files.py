@@ -1,0 +1,63 @@
+"""Atomic file writes and table writers (a failed write never leaves a half-written file)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from chainatlas.errors import ChainAtlasError
+
+
+def atomic_write(path: str | os.PathLike[str], writer: Callable[[Path], None]) -> Path:
+    """Write through a temporary file in the same directory, then rename over ``path``.
+
+    A failure leaves whatever was at ``path`` untouched.
+    """
+    target = Path(path)
+    if target.is_dir():
+        raise ChainAtlasError("is a directory, expected a file name", path=str(target))
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:  # parent is a file, no permission, read-only file system, …
+        raise ChainAtlasError(
+            f"cannot write here ({exc.strerror or exc})", path=str(target)
+        ) from exc
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        writer(tmp)
+        # mkstemp creates 0600 files; give the result the mode a plain open() would (or the
+        # mode of the file it replaces) so other users can read shared outputs.
+        if target.exists():
+            os.chmod(tmp, target.stat().st_mode & 0o7777)
+        else:
+            os.chmod(tmp, 0o666 & ~_current_umask())
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return target
+
+
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def write_table(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """Write a DataFrame as CSV or Parquet (by extension), atomically."""
+    target = Path(path)
+    suffix = target.suffix.lower()
+    if suffix == ".csv":
+        return atomic_write(target, lambda tmp: frame.to_csv(tmp, index=False))
+    if suffix in (".parquet", ".pq"):
+        return atomic_write(target, lambda tmp: frame.to_parquet(tmp, index=False))
+    raise ChainAtlasError(
+        f"unsupported output format {suffix!r}; use .csv or .parquet", path=str(target)
+    )
