@@ -25,11 +25,15 @@ def dying_decompose(unit: WorkUnit) -> dict[str, pd.DataFrame]:
 
 
 CALLS: list[int] = []
+# The year at which counting_decompose raises KeyboardInterrupt (None: never). A module
+# variable, not a unit parameter: parameters enter the units' fingerprints, and the resumed
+# run must see the same fingerprint as the interrupted one.
+INTERRUPT_AT: list[int | None] = [None]
 
 
 def counting_decompose(unit: WorkUnit) -> dict[str, pd.DataFrame]:
     CALLS.append(unit.year)
-    if unit.params.get("interrupt_at") == unit.year:
+    if INTERRUPT_AT[0] == unit.year:
         raise KeyboardInterrupt  # Ctrl-C while this year is being computed
     return decompose_task(unit)
 

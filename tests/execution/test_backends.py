@@ -13,7 +13,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from execution_helpers import CALLS, counting_decompose, dying_decompose, year_summary
+from execution_helpers import (
+    CALLS,
+    INTERRUPT_AT,
+    counting_decompose,
+    dying_decompose,
+    year_summary,
+)
 
 from chainatlas.execution import decompose_task, decompose_units, run_units
 from chainatlas.execution.store import PART_FILE, PartitionStore
@@ -123,13 +129,13 @@ def test_killed_worker_loses_and_duplicates_nothing(cluster, wiod_dir, local_pan
 
 def test_interrupted_run_resumes_without_recomputing(wiod_dir, local_panel, tmp_path):
     units = decompose_units("wiod2013", wiod_dir, YEARS, "wwz", "sector")
-    interrupted = [
-        WorkUnit(u.task, u.source, u.path, u.year, params={**u.params, "interrupt_at": 2011})
-        for u in units
-    ]
     CALLS.clear()
-    with pytest.raises(KeyboardInterrupt):
-        run_units(counting_decompose, interrupted, out_dir=tmp_path, progress=False)
+    INTERRUPT_AT[0] = 2011
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            run_units(counting_decompose, units, out_dir=tmp_path, progress=False)
+    finally:
+        INTERRUPT_AT[0] = None
     assert CALLS == YEARS
     store = PartitionStore(tmp_path)
     assert [store.is_done(u) for u in units] == [True, True, False]

@@ -31,6 +31,8 @@ class RunResult:
     workers: int
     computed: list[str] = field(default_factory=list)  # unit keys computed by this run
     skipped: list[str] = field(default_factory=list)  # finished by an earlier run
+    # unit key -> why the earlier result was not kept (inputs changed, unreadable partition)
+    recomputed: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
     store: PartitionStore | None = None
     frames: dict[str, pd.DataFrame] | None = None
@@ -52,14 +54,17 @@ class RunResult:
         return self.store.datasets() if self.store else []
 
 
-def execute_unit(fn: UnitFunction, unit: WorkUnit, root: str | None) -> Any:
+def execute_unit(
+    fn: UnitFunction, unit: WorkUnit, root: str | None, fingerprint: dict | None = None
+) -> Any:
     """Run one unit where the backend put it (a worker process, or here).
 
     With ``root`` the frames are written as partitions there and only the small marker
-    travels back; a unit already finished (run twice after a lost worker) is not redone.
+    travels back; a unit already finished with the same ``fingerprint`` (run twice after a
+    lost worker) is not redone.
     """
     store = PartitionStore(root) if root is not None else None
-    if store is not None and store.is_done(unit):
+    if store is not None and store.is_done(unit, fingerprint):
         return store.marker(unit)
     start = time.perf_counter()
     frames = fn(unit)
@@ -67,7 +72,7 @@ def execute_unit(fn: UnitFunction, unit: WorkUnit, root: str | None) -> Any:
         frames = {unit.task: frames}
     if store is None:
         return dict(frames)
-    return store.write_unit(unit, frames, time.perf_counter() - start)
+    return store.write_unit(unit, frames, time.perf_counter() - start, fingerprint)
 
 
 def run_units(
@@ -106,10 +111,23 @@ def run_units(
 
     store = PartitionStore(out_dir) if out_dir is not None else None
     skipped: list[str] = []
+    recomputed: dict[str, str] = {}
+    fingerprints: dict[str, dict] = {}
     pending = list(units)
     if store is not None:
+        from chainatlas.execution.fingerprint import unit_fingerprint
+
         store.prepare()
-        skipped = [u.key for u in units if store.is_done(u)]
+        for unit in units:
+            fingerprints[unit.key] = unit_fingerprint(unit)
+            state, reason = store.status(unit, fingerprints[unit.key])
+            if state == "done":
+                skipped.append(unit.key)
+            elif state in ("stale", "unreadable"):
+                recomputed[unit.key] = reason
+                console.print(
+                    f"{unit.key}: recomputing the earlier result ({reason})", highlight=False
+                )
         pending = [u for u in units if u.key not in set(skipped)]
 
     start = time.perf_counter()
@@ -118,6 +136,7 @@ def run_units(
         backend=engine.name,
         workers=engine.workers,
         skipped=skipped,
+        recomputed=recomputed,
         store=store,
         dashboard_link=engine.dashboard_link,
     )
@@ -138,7 +157,7 @@ def run_units(
             )
         with _progress_bar(console, progress) as bar:
             task = bar.add_task(title, total=len(units), completed=len(skipped))
-            calls = [(fn, unit, root) for unit in pending]
+            calls = [(fn, unit, root, fingerprints.get(unit.key)) for unit in pending]
             for index, output in engine.run(execute_unit, calls):
                 outputs[index] = output
                 result.computed.append(pending[index].key)
@@ -152,7 +171,7 @@ def run_units(
             _register(store, console)
         _clear_model_cache()
         if interrupted and store is not None:
-            done = sum(store.is_done(u) for u in units)
+            done = sum(store.is_done(u, fingerprints.get(u.key)) for u in units)
             console.print(
                 f"interrupted: {done} of {len(units)} units finished and kept in {store.root}; "
                 "run the same command again to resume",

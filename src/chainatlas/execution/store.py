@@ -12,8 +12,12 @@ Layout of an output directory::
 A partition is written into ``_chainatlas/tmp`` and renamed into place (same file system, so
 the rename is atomic): a reader or a killed run never sees half a partition, and a unit that
 runs twice (a worker lost mid-write, a re-run) replaces its partition instead of adding a
-duplicate. A unit's marker is written after all its partitions; a re-run skips units whose
-marker and partitions exist.
+duplicate. A unit's marker is written after all its partitions and records the unit's
+fingerprint (input file hashes, options, task, code version; see ``fingerprint.py``); a
+re-run skips a unit only when its marker has the same fingerprint and every partition it
+lists reads back (a truncated or damaged partition is recomputed). ``results.duckdb`` is
+rebuilt in a temporary file and renamed into place, so a killed run never leaves it half
+written.
 """
 
 from __future__ import annotations
@@ -59,10 +63,19 @@ class PartitionStore:
 
     def prepare(self) -> None:
         """Create the layout and drop leftovers of interrupted writes."""
-        self.units_dir.mkdir(parents=True, exist_ok=True)
-        if self.tmp_dir.exists():
-            shutil.rmtree(self.tmp_dir, ignore_errors=True)
-        self.tmp_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self.units_dir.mkdir(parents=True, exist_ok=True)
+            if self.tmp_dir.exists():
+                shutil.rmtree(self.tmp_dir, ignore_errors=True)
+            self.tmp_dir.mkdir(parents=True, exist_ok=True)
+            probe = self.tmp_dir / f".probe-{uuid.uuid4().hex}"
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as exc:
+            raise ChainAtlasError(
+                f"cannot write partitioned results here ({exc.strerror or exc})",
+                path=str(exc.filename or self.root),
+            ) from None
 
     # ------------------------------------------------------------------ state
     def marker(self, unit: WorkUnit) -> dict | None:
@@ -72,14 +85,30 @@ class PartitionStore:
         except (FileNotFoundError, json.JSONDecodeError):
             return None
 
-    def is_done(self, unit: WorkUnit) -> bool:
-        """Marker written and every partition it lists present."""
+    def is_done(self, unit: WorkUnit, fingerprint: dict | None = None) -> bool:
+        """Marker written (with ``fingerprint``, when given) and every partition readable."""
+        return self.status(unit, fingerprint)[0] == "done"
+
+    def status(self, unit: WorkUnit, fingerprint: dict | None = None) -> tuple[str, str]:
+        """("done" | "missing" | "stale" | "unreadable", reason) of ``unit``.
+
+        "stale": the marker's fingerprint differs from ``fingerprint`` (another table, an
+        edited input, other options or code); "unreadable": a partition it lists is missing
+        or does not read back as Parquet (a truncated file).
+        """
         marker = self.marker(unit)
-        if marker is None:
-            return False
-        return all(
-            (self.partition_dir(name, unit) / PART_FILE).exists() for name in marker["datasets"]
-        )
+        if marker is None or not isinstance(marker.get("datasets"), list):
+            return "missing", "not computed yet"
+        if fingerprint is not None and marker.get("fingerprint") != fingerprint:
+            from chainatlas.execution.fingerprint import describe_difference
+
+            return "stale", describe_difference(marker.get("fingerprint"), fingerprint)
+        for name in marker["datasets"]:
+            part = self.partition_dir(name, unit) / PART_FILE
+            problem = _unreadable(part)
+            if problem:
+                return "unreadable", f"{part.relative_to(self.root)}: {problem}"
+        return "done", ""
 
     def datasets(self) -> list[str]:
         return sorted(
@@ -101,7 +130,11 @@ class PartitionStore:
 
     # ------------------------------------------------------------------ writing
     def write_unit(
-        self, unit: WorkUnit, frames: Mapping[str, pd.DataFrame], seconds: float
+        self,
+        unit: WorkUnit,
+        frames: Mapping[str, pd.DataFrame],
+        seconds: float,
+        fingerprint: dict | None = None,
     ) -> dict:
         """Write every dataset partition of ``unit`` atomically, then its marker."""
         rows = {}
@@ -119,6 +152,7 @@ class PartitionStore:
             "host": socket.gethostname(),
             "pid": os.getpid(),
             "finished": time.time(),
+            "fingerprint": fingerprint,
         }
         self._atomic_text(self.marker_path(unit), json.dumps(marker, indent=1))
         return marker
@@ -174,6 +208,18 @@ class PartitionStore:
         import duckdb
 
         path = self.root / CATALOGUE
+        # Built aside and renamed over the old catalogue: a killed run leaves the old one.
+        self.tmp_dir.mkdir(parents=True, exist_ok=True)
+        staging = self.tmp_dir / f"{CATALOGUE}.{uuid.uuid4().hex}"
+        try:
+            self._build_catalogue(duckdb, staging)
+            os.replace(staging, path)
+        finally:
+            staging.unlink(missing_ok=True)
+            Path(f"{staging}.wal").unlink(missing_ok=True)
+        return path
+
+    def _build_catalogue(self, duckdb, path: Path) -> None:
         with duckdb.connect(str(path)) as con:
             for dataset in self.datasets():
                 con.execute(
@@ -206,7 +252,21 @@ class PartitionStore:
                         for m in markers
                     ],
                 )
-        return path
+
+
+def _unreadable(part: Path) -> str:
+    """Why a partition file does not read back ("" when it does: footer and schema parse)."""
+    import pyarrow.parquet as pq
+
+    if not part.exists():
+        return "missing"
+    try:
+        metadata = pq.read_metadata(part)
+        if metadata.num_rows and metadata.num_row_groups == 0:
+            return "no row groups"
+    except Exception as exc:  # pyarrow raises ArrowInvalid / OSError for a cut-off file
+        return f"does not read back ({str(exc).splitlines()[0][:120]})"
+    return ""
 
 
 def _sql_str(text: str) -> str:

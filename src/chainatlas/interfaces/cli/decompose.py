@@ -126,7 +126,14 @@ def register(app: typer.Typer) -> None:
                 label=f"{method.lower()} {source}",
             )
             typer.echo(
-                f"{len(result.computed)} year(s) computed, {len(result.skipped)} already done; "
+                f"{len(result.computed)} year(s) computed"
+                + (
+                    f" ({len(result.recomputed)} recomputed: inputs or options changed, or a "
+                    "partition did not read back)"
+                    if result.recomputed
+                    else ""
+                )
+                + f", {len(result.skipped)} already done; "
                 f"results in {out} (DuckDB catalogue {out / 'results.duckdb'}, notes in the "
                 "decompose_notes view)"
             )

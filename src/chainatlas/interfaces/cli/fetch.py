@@ -57,7 +57,7 @@ def register(app: typer.Typer) -> None:
                 raise ChainAtlasError("give a SOURCE to fetch (listed above)")
             return
         entry = catalogue_entry(source)
-        wanted = parse_years(years, entry.years) if years else entry.years
+        wanted = parse_years(years, entry.years) if years is not None else entry.years
         directory = (cache.expanduser() if cache else cache_dir()) / entry.source
 
         def report(result: FetchResult) -> None:

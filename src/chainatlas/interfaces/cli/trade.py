@@ -104,7 +104,7 @@ def register(app: typer.Typer) -> None:
                 country_overrides=_parse_overrides(map_country),
                 on_unknown="keep" if keep_unknown else "error",
                 flow=flow,
-                years=parse_years(years) if years else None,
+                years=parse_years(years) if years is not None else None,
                 on_overlap="replace" if replace else "error",
             )
         typer.echo(report.summary())
