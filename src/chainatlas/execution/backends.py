@@ -74,7 +74,22 @@ def parse_scheduler(scheduler: str | None) -> tuple[str, int | str]:
         return "local", workers
     if "://" not in text:
         text = f"tcp://{text}"
+    scheme, _, address = text.partition("://")
+    if scheme.lower() not in _SCHEDULER_SCHEMES:
+        raise ChainAtlasError(
+            f"bad --scheduler {scheduler!r}: unknown scheme {scheme + '://'!r}; use "
+            "tcp://HOST:PORT (or tls://, ws://, wss://, inproc://) or local:N"
+        )
+    host, _, port = address.rpartition(":")
+    if not address or (port and not port.isdigit()) or (":" in address and not host):
+        raise ChainAtlasError(
+            f"bad --scheduler {scheduler!r}: expected {scheme}://HOST:PORT, e.g. "
+            "tcp://127.0.0.1:8786"
+        )
     return "remote", text
+
+
+_SCHEDULER_SCHEMES = ("tcp", "tls", "ws", "wss", "inproc", "ucx")
 
 
 class DaskBackend:

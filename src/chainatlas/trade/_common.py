@@ -132,6 +132,9 @@ def _first_line_where(path: Path, predicate, nth: int = 1) -> int | None:
 
 
 def _duckdb_csv_error(exc: Exception, path: Path, checks: dict[str, str]) -> ValidationError:
+    if "interrupt" in type(exc).__name__.lower():
+        # Ctrl-C while DuckDB reads: an interruption, not a bad file.
+        raise KeyboardInterrupt from None
     if "unicode" in str(exc).lower():
         bad = _first_non_utf8_line(path)
         return ValidationError(

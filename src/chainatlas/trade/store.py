@@ -14,6 +14,7 @@ DuckDB reads the CSV straight into a staging table, checks it, and writes Parque
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import os
 import re
@@ -255,6 +256,15 @@ class TradeStore:
             raise ChainAtlasError(f"on_unknown must be 'error' or 'keep', not {on_unknown!r}")
         if on_overlap not in ("error", "replace"):
             raise ChainAtlasError(f"on_overlap must be 'error' or 'replace', not {on_overlap!r}")
+        try:
+            codecs.lookup(country_encoding)
+        except (LookupError, TypeError):
+            raise ChainAtlasError(
+                f"unknown country-code file encoding {country_encoding!r} (CLI: "
+                "--country-encoding); use e.g. latin-1, cp1252 or utf-8"
+            ) from None
+        if source.lower() not in ("baci", "comtrade", "atlas"):
+            raise ChainAtlasError(f"unknown trade source {source!r}: baci, comtrade or atlas")
         conc = (
             concordances
             if isinstance(concordances, Concordances)

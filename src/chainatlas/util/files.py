@@ -61,3 +61,44 @@ def write_table(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     raise ChainAtlasError(
         f"unsupported output format {suffix!r}; use .csv or .parquet", path=str(target)
     )
+
+
+def refuse_output_over_input(
+    out: str | os.PathLike[str] | None,
+    inputs: dict[str, str | os.PathLike[str] | None],
+    *,
+    option: str = "--out",
+) -> None:
+    """Refuse an output path that is (or would overwrite a file of) an input of the same run.
+
+    ``inputs`` maps the option that names an input (``--path``, ``--db``, ``--spec``) to its
+    path (None: not given). An output equal to an input file or directory, or a file inside
+    an input directory that already exists (``--out tables/Z.csv`` next to ``--path
+    tables``), would overwrite what the run reads: one error instead of a lost input.
+    """
+    if out is None:
+        return
+    target = _resolved(Path(out))
+    for name, value in inputs.items():
+        if value is None:
+            continue
+        source = _resolved(Path(value))
+        if target == source:
+            raise ChainAtlasError(
+                f"{option} {out} is also the input of {name}: writing it would overwrite "
+                "what this run reads; choose another output path",
+                path=str(out),
+            )
+        if source.is_dir() and source in target.parents and target.is_file():
+            raise ChainAtlasError(
+                f"{option} {out} would overwrite a file of the input directory {name} "
+                f"{value}; choose an output path outside it",
+                path=str(out),
+            )
+
+
+def _resolved(path: Path) -> Path:
+    try:
+        return path.expanduser().resolve()
+    except OSError:  # a symlink loop: compare as written
+        return path.expanduser().absolute()

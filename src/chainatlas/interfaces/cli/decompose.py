@@ -10,7 +10,7 @@ import typer
 from chainatlas.decompositions import LEVELS, METHODS
 from chainatlas.errors import ChainAtlasError
 from chainatlas.execution import cli as backend_cli
-from chainatlas.interfaces.cli.options import parse_years, write_table
+from chainatlas.interfaces.cli.options import check_output, parse_years, write_table
 
 
 def run_decompose(
@@ -111,6 +111,7 @@ def register(app: typer.Typer) -> None:
                 "output must end in .csv or .parquet, or be a directory", path=str(out)
             )
         backend_cli.check(backend, scheduler, memory_limit)
+        check_output(out, source=source, path=path)
         available = sources.available_years(source, path)
         years = parse_years(year, available)
         if to_directory:

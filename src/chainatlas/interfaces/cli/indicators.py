@@ -10,7 +10,7 @@ from rich.progress import Progress
 
 from chainatlas.errors import ChainAtlasError
 from chainatlas.execution import cli as backend_cli
-from chainatlas.interfaces.cli.options import parse_years
+from chainatlas.interfaces.cli.options import check_output, parse_years
 
 err_console = Console(stderr=True)
 
@@ -122,6 +122,7 @@ def run_indicators(
             f"0 <= --hub-min-share <= 1 (got {hub_min_share})"
         )
     backend_cli.check(backend, scheduler, None)
+    check_output(out, source=source, path=path, groups_file=groups_file, satellite=satellite)
     available = sources.available_years(source, path)
     year_list = parse_years(years, available)
     options = {

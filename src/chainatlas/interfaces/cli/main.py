@@ -1,11 +1,13 @@
 """Entry point of the ``chainatlas`` command.
 
 User errors (:class:`ChainAtlasError`) are printed as one clear line, without a traceback,
-and the process exits with code 2.
+and the process exits with code 2. Ctrl-C exits 130 and SIGTERM 143, each with one line; both
+unwind normally, so temporary files are removed and finished outputs stay as they were.
 """
 
 from __future__ import annotations
 
+import signal
 import sys
 from importlib import import_module
 
@@ -49,8 +51,28 @@ for _name in COMMAND_MODULES:
 err_console = Console(stderr=True)
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that cleanup (finally blocks) runs."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Terminated
+
+
 def run(argv: list[str] | None = None) -> None:
     """Run the CLI; exit code 2 with a one-line message for user errors."""
+    try:
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:  # not the main thread (an embedding application): leave it alone
+        previous = None
+    try:
+        _run(argv)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _run(argv: list[str] | None) -> None:
     try:
         code = app(args=argv, standalone_mode=False)
         # without standalone mode click returns (not raises) the exit code of typer.Exit and
@@ -66,9 +88,29 @@ def run(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         err_console.print("interrupted")
         sys.exit(130)
+    except Terminated:
+        err_console.print("terminated (SIGTERM); finished outputs are kept")
+        sys.exit(143)
     except SystemExit:
         raise
+    except MemoryError:
+        err_console.print(
+            "[bold red]error:[/] out of memory; try fewer years, a coarser level or "
+            "--memory-limit",
+            highlight=False,
+        )
+        sys.exit(2)
+    except OSError as exc:
+        # no permission, disk full, read-only file system: name the file, no traceback
+        where = f": {exc.filename}" if exc.filename else ""
+        err_console.print(
+            f"[bold red]error:[/] {exc.strerror or exc}{where}", highlight=False, soft_wrap=True
+        )
+        sys.exit(2)
     except Exception as exc:
+        if "Interrupt" in type(exc).__name__:  # DuckDB's InterruptException on Ctrl-C
+            err_console.print("interrupted")
+            sys.exit(130)
         # Usage errors (missing or bad options) come from the click that typer uses (vendored
         # in recent typer releases): they know how to show themselves and their exit code.
         if callable(getattr(exc, "show", None)) and isinstance(

@@ -42,6 +42,9 @@ def register(app: typer.Typer) -> None:
         for given in (trade_db, scenario):
             if given is not None and not given.exists():
                 raise ChainAtlasError("no such file", path=str(given))
+        from chainatlas.interfaces.cli.options import check_output
+
+        check_output(out, source=source, path=path, trade_db=trade_db, scenario=scenario)
         cache: Path | bool = False if no_cache else (cache_dir or True)
         with Progress(transient=True) as progress:
             task = progress.add_task("years", total=None)

@@ -8,6 +8,7 @@ import typer
 
 from chainatlas.errors import ChainAtlasError
 from chainatlas.execution import cli as backend_cli
+from chainatlas.interfaces.cli.options import check_output
 
 
 def _fail(exc: ChainAtlasError) -> typer.Exit:
@@ -42,6 +43,7 @@ def register(app: typer.Typer) -> None:
                 raise ChainAtlasError(f"unknown --format {fmt!r}; use parquet or csv")
             if out.exists() and not out.is_dir():
                 raise ChainAtlasError("--out exists and is not a directory", path=str(out))
+            check_output(out, path=path, scenario_file=file)
             backend_cli.check(backend, scheduler, None)
             if (backend or "local").lower() != "local":
                 # each year's shocks on a Dask worker (docs/scaling.md)

@@ -11,7 +11,7 @@ import typer
 from chainatlas.errors import ChainAtlasError
 from chainatlas.execution import cli as backend_cli
 from chainatlas.interfaces.cli.indicators import fail, split_list
-from chainatlas.interfaces.cli.options import parse_years
+from chainatlas.interfaces.cli.options import check_output, parse_years
 
 if TYPE_CHECKING:
     from chainatlas.core.model import MRIOModel
@@ -57,6 +57,7 @@ def linkage_study_command(
         )
 
         check_output_directory(out)
+        check_output(out, source=source, path=path)
         if groups_file is not None and not Path(groups_file).is_file():
             raise ChainAtlasError("group file not found", path=str(groups_file))
         year_list = parse_years(years, sources.available_years(source, path))
@@ -103,6 +104,7 @@ def participation_study_command(
         )
 
         check_output_directory(out)
+        check_output(out, source=source, path=path)
         year_list = parse_years(years, sources.available_years(source, path))
         backend_cli.check(backend, scheduler, None)
         if (backend or "local").lower() != "local":  # the study as one Dask unit

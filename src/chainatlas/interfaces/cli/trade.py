@@ -5,13 +5,19 @@ Product-level supply-chain analysis on a DuckDB trade store (see docs/trade.md).
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
 import typer
 
 from chainatlas.errors import ChainAtlasError
-from chainatlas.interfaces.cli.options import atomic_write, parse_years, write_table
+from chainatlas.interfaces.cli.options import (
+    atomic_write,
+    check_output,
+    parse_years,
+    write_table,
+)
 
 
 def _parse_overrides(values: list[str] | None) -> dict[int, str]:
@@ -36,6 +42,28 @@ def _check_out_dir(out: Path) -> None:
         raise ChainAtlasError(
             "--out must be a directory, but a file of that name exists", path=str(out)
         )
+
+
+def _check_trade_out(out: Path, db: Path) -> None:
+    """``--out`` must not be the trade database or its flows directory."""
+    from chainatlas.trade.store import default_flows_dir
+
+    check_output(out, db=db, flows_directory=default_flows_dir(Path(db).expanduser()))
+
+
+def _remove_new_store(db: Path) -> None:
+    """Remove a database this command created, with its (empty) flows directory."""
+    import shutil
+
+    from chainatlas.trade.store import default_flows_dir
+
+    for leftover in (db, db.with_name(db.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    flows = default_flows_dir(db)
+    if flows.is_dir() and not any(flows.rglob("*.parquet")):
+        shutil.rmtree(flows, ignore_errors=True)
+    with contextlib.suppress(OSError):  # only when empty: another store may share it
+        (db.parent / ".duckdb_tmp").rmdir()
 
 
 def _write_json(data: dict, path: Path) -> None:
@@ -93,20 +121,28 @@ def register(app: typer.Typer) -> None:
         """Load BACI / UN Comtrade bulk / Atlas trade files into a DuckDB+Parquet store."""
         from chainatlas.trade.store import TradeStore
 
-        with TradeStore(db) as store:
-            report = store.load(
-                source,
-                path,
-                concordances=concordances,
-                vintage=vintage,
-                country_codes=country_codes,
-                country_encoding=country_encoding,
-                country_overrides=_parse_overrides(map_country),
-                on_unknown="keep" if keep_unknown else "error",
-                flow=flow,
-                years=parse_years(years) if years is not None else None,
-                on_overlap="replace" if replace else "error",
-            )
+        check_output(db, path=path)
+        years_list = parse_years(years) if years is not None else None
+        fresh = not Path(db).expanduser().exists()
+        try:
+            with TradeStore(db) as store:
+                report = store.load(
+                    source,
+                    path,
+                    concordances=concordances,
+                    vintage=vintage,
+                    country_codes=country_codes,
+                    country_encoding=country_encoding,
+                    country_overrides=_parse_overrides(map_country),
+                    on_unknown="keep" if keep_unknown else "error",
+                    flow=flow,
+                    years=years_list,
+                    on_overlap="replace" if replace else "error",
+                )
+        except BaseException:
+            if fresh:  # a failed first load leaves no empty database behind
+                _remove_new_store(Path(db).expanduser())
+            raise
         typer.echo(report.summary())
         for note in report.notes:
             typer.echo(f"note: {note}")
@@ -156,6 +192,7 @@ def register(app: typer.Typer) -> None:
         out: Path = typer.Option(..., "--out", help="Output .csv or .parquet."),
     ) -> None:
         """Top-k and first-place counts of every exporter (METHODS §10.2)."""
+        _check_trade_out(out, db)
         from chainatlas.trade.indicators import topk_counts
         from chainatlas.trade.store import open_store
 
@@ -184,6 +221,7 @@ def register(app: typer.Typer) -> None:
         out: Path = typer.Option(..., "--out", help="Output .csv or .parquet."),
     ) -> None:
         """EU 2021 strategic-dependency screen for a country or group (METHODS §10.7)."""
+        _check_trade_out(out, db)
         from chainatlas.trade.indicators import strategic_dependency_screen
         from chainatlas.trade.store import open_store
 
@@ -222,6 +260,7 @@ def register(app: typer.Typer) -> None:
         out: Path = typer.Option(..., "--out", help="Output .csv or .parquet (per year)."),
     ) -> None:
         """Economic and political-relation-adjusted supply risk (METHODS §10.8)."""
+        _check_trade_out(out, db)
         from chainatlas.trade.indicators import political_risk, read_distance_table
         from chainatlas.trade.store import open_store
 
@@ -259,6 +298,7 @@ def register(app: typer.Typer) -> None:
         out: Path = typer.Option(..., "--out", help="Output .csv or .parquet."),
     ) -> None:
         """Bilateral exports by BEC end use and year (e.g. CHN -> VNM)."""
+        _check_trade_out(out, db)
         from chainatlas.trade.indicators import end_use_composition
         from chainatlas.trade.store import open_store
 
@@ -289,6 +329,7 @@ def register(app: typer.Typer) -> None:
         top_k: int = typer.Option(3, "--top-k", help="Also write top-k exporter counts."),
     ) -> None:
         """Four-class screen, class shares and HS2 composite vulnerability for one importer."""
+        _check_trade_out(out, db)
         from chainatlas.trade.indicators import topk_counts, vulnerability_screen
         from chainatlas.trade.store import open_store
 
@@ -345,6 +386,7 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Composite bilateral interdependence index (METHODS §12)."""
+        check_output(out, input=input)
         from chainatlas.trade.interdependence import composite_interdependence, read_series
 
         _check_out_dir(out)
