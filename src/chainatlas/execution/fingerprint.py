@@ -5,9 +5,10 @@ table, an edited input file, other loader options, a new chainatlas version) rec
 unit instead of reporting the stale result as done.
 
 Hashing every file of a table directory each run would cost seconds on a panel of large
-files, so the files that belong to the unit's year (the year in their name) and every file of
-a single-file input are hashed by content (BLAKE2b, cached by size and mtime within the
-process); the other files of a directory enter by name, size and modification time.
+files, so the files that belong to the unit's year (the year in their path) and every file of a
+single-file input are hashed by content (BLAKE2b, cached by size and mtime within the
+process); files of other years are left out, and the remaining files of a directory (code
+lists, meta.toml) enter by name, size and modification time.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any
 from chainatlas.execution.units import WorkUnit
 
 _MAX_LISTED_FILES = 5000
+_ANY_YEAR = re.compile(r"(?<!\d)(?:1[89]\d\d|20\d\d)(?!\d)")
 
 
 @lru_cache(maxsize=256)
@@ -55,6 +57,8 @@ def _inputs(path: Path, year: int) -> dict[str, Any]:
             continue
         if year_pattern.search(name):
             found[name] = file_hash(file)
+        elif _ANY_YEAR.search(name):
+            continue  # another year's file: it does not enter this year's result
         else:
             stat = file.stat()
             found[name] = [stat.st_size, stat.st_mtime_ns]

@@ -138,9 +138,27 @@ class PartitionStore:
     ) -> dict:
         """Write every dataset partition of ``unit`` atomically, then its marker."""
         rows = {}
-        for dataset, frame in frames.items():
-            self._write_partition(dataset, unit, _drop_partition_columns(frame, unit, dataset))
-            rows[dataset] = len(frame)
+        # Every partition of the unit is written aside first (the slow part); only then are
+        # they renamed into place, so a run killed while writing leaves the unit's previous
+        # partitions all as they were rather than a mix of old and new datasets.
+        staged: list[tuple[Path, Path]] = []
+        try:
+            for dataset, frame in frames.items():
+                staged.append(
+                    (
+                        self._stage_partition(
+                            dataset, unit, _drop_partition_columns(frame, unit, dataset)
+                        ),
+                        self.partition_dir(dataset, unit),
+                    )
+                )
+                rows[dataset] = len(frame)
+        except BaseException:
+            for staging, _ in staged:
+                shutil.rmtree(staging, ignore_errors=True)
+            raise
+        for staging, final in staged:
+            self._swap_in(staging, final)
         marker = {
             "key": unit.key,
             "task": unit.task,
@@ -157,25 +175,34 @@ class PartitionStore:
         self._atomic_text(self.marker_path(unit), json.dumps(marker, indent=1))
         return marker
 
-    def _write_partition(self, dataset: str, unit: WorkUnit, frame: pd.DataFrame) -> None:
-        final = self.partition_dir(dataset, unit)
-        final.parent.mkdir(parents=True, exist_ok=True)
+    def _stage_partition(self, dataset: str, unit: WorkUnit, frame: pd.DataFrame) -> Path:
+        """Write one partition under ``_chainatlas/tmp``; returns its staging directory."""
         self.tmp_dir.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f"{unit.key}.{dataset}.", dir=self.tmp_dir))
         try:
             frame.to_parquet(staging / PART_FILE, index=False)
-            try:
-                os.rename(staging, final)
-            except OSError:
-                # the partition exists (a re-run, or a unit that ran twice): move the old one
-                # aside, then put the new one in its place
-                trash = self.tmp_dir / f"old-{uuid.uuid4().hex}"
-                os.rename(final, trash)
-                os.rename(staging, final)
-                shutil.rmtree(trash, ignore_errors=True)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
+        return staging
+
+    def _swap_in(self, staging: Path, final: Path) -> None:
+        """Rename a staged partition into place (replacing an older one)."""
+        final.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.rename(staging, final)
+        except OSError:
+            # the partition exists (a re-run, or a unit that ran twice): move the old one
+            # aside, then put the new one in its place
+            trash = self.tmp_dir / f"old-{uuid.uuid4().hex}"
+            os.rename(final, trash)
+            os.rename(staging, final)
+            shutil.rmtree(trash, ignore_errors=True)
+
+    def _write_partition(self, dataset: str, unit: WorkUnit, frame: pd.DataFrame) -> None:
+        self._swap_in(
+            self._stage_partition(dataset, unit, frame), self.partition_dir(dataset, unit)
+        )
 
     def _atomic_text(self, path: Path, text: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
