@@ -53,7 +53,7 @@ def parse_years(text: str | None, available: list[int] | None = None) -> list[in
             start_text, end_text = part.lstrip("-").split("-", 1)
             start, end = _year(head + start_text, part), _year(end_text, part)
             if end < start:
-                raise ChainAtlasError(f"year range {part!r} ends before it starts")
+                raise ChainAtlasError(f"bad year or range {part!r}: it ends before it starts")
             years.update(range(start, end + 1))
         else:
             years.add(_year(part, part))
