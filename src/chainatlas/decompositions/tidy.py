@@ -53,11 +53,20 @@ class Decomposition:
         terms: dict[str, np.ndarray],
         notes: tuple[str, ...] = (),
     ) -> Decomposition:
+        sectors = model.sectors
+        if model.layout is not None:
+            # split/grouped economies: sum each industry's rows over the economy's parts (the
+            # padded dummy rows are exactly 0), so CHN is reported by industry like any other
+            terms = {
+                name: values if values.ndim == 1 else model.layout.collapse_rows(values)
+                for name, values in terms.items()
+            }
+            sectors = model.layout.industries
         return cls(
             method,
             terms,
             model.countries,
-            model.sectors,
+            sectors,
             model.year,
             model.source,
             tuple(model.validation.notes) + tuple(notes),
