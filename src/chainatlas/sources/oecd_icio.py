@@ -73,8 +73,8 @@ class Edition:
 EDITIONS = {
     "2016": Edition("2016", ("HFCE", "NPS", "GGFC", "GFCF", "INV", "DIRP"), True, "INV"),
     "2018": Edition("2018", ("HFCE", "NPISH", "GGFC", "GFCF", "INVNT", "P33"), False, "INVNT"),
+    # 2021, 2023 and later editions in the same documented layout
     "2021": Edition("2021", ICIO_FD, False, "INVNT"),
-    "2023": Edition("2023", ICIO_FD, False, "INVNT"),
     "iciotest": Edition("iciotest", ("CONS", "INVST"), False, None),
 }
 OUTPUT_LABELS = frozenset({"OUT", "OUTPUT", "TOTAL"})
@@ -241,9 +241,7 @@ def _recognise(
     if "P33" in suffixes:
         return EDITIONS["2018"]
     if "DPABR" in suffixes or suffixes & {"HFCE", "GGFC", "GFCF"}:
-        # 2023 sector codes are ISIC letters + divisions (A01_02), 2021 ones D01T02
-        letters = sum(bool(re.match(r"^[A-Z]\d", s)) and not s.startswith("D") for s in sectors)
-        return EDITIONS["2023"] if letters > len(sectors) / 2 else EDITIONS["2021"]
+        return EDITIONS["2021"]
     if suffixes and suffixes <= set(EDITIONS["iciotest"].categories):
         return EDITIONS["iciotest"]
     shown = ", ".join(sorted(fd_labels)[:6]) or "none"
@@ -253,6 +251,13 @@ def _recognise(
         "AUS_HFCE…AUS_DPABR (2021, 2023))",
         path=str(file),
     )
+
+
+def _layout_of(edition: str) -> str | None:
+    """The layout an edition (year of release, or 'iciotest') is published in."""
+    if edition in ("2016", "2018", "iciotest"):
+        return edition
+    return "2021" if edition.isdigit() and int(edition) >= 2021 else None
 
 
 def _fd_column(label: str, edition: Edition, economies: set[str]) -> tuple[str, str] | None:
@@ -297,7 +302,7 @@ def load_oecd_icio(
             f"unknown split option {split!r}; choose one of {', '.join(SPLIT_OPTIONS)}"
         )
     wanted = None if edition is None else str(edition)
-    if wanted is not None and wanted not in EDITIONS:
+    if wanted is not None and _layout_of(wanted) is None:
         raise ValidationError(
             f"unknown ICIO edition {edition!r}; known: {', '.join(EDITIONS)}", path=str(path)
         )
@@ -323,7 +328,6 @@ def load_oecd_icio(
             )
 
     # ---- partition rows: intermediate (also a column label), VA-type, output
-    col_set = set(col_labels)
     z_rows, va_rows, out_row = [], [], None
     for i, lab in enumerate(row_labels):
         upper = lab.upper()
@@ -331,18 +335,12 @@ def load_oecd_icio(
             out_row = i
         elif upper in VA_ROW_LABELS or upper.endswith("_TAXSUB"):
             va_rows.append(i)
-        elif lab in col_set and _split_label(lab) is not None:
-            z_rows.append(i)
-        elif _split_label(lab) is None:
+        elif _split_label(lab) is not None:
+            z_rows.append(i)  # its intermediate-use column is checked below
+        else:
             raise ValidationError(
                 f"row label {lab!r} is not COUNTRY_SECTOR, a value-added row "
                 "(TLS, VA, TAXSUB, VALU, VA+TAXSUB) or an output row (OUT, OUTPUT)",
-                path=str(file),
-                location=f"line {i + 2}",
-            )
-        else:
-            raise ValidationError(
-                f"row {lab!r} has no intermediate-use column of the same name (cut file?)",
                 path=str(file),
                 location=f"line {i + 2}",
             )
@@ -370,12 +368,12 @@ def load_oecd_icio(
     other = [lab for lab in col_labels if lab not in z_row_set]
     fd_like = [lab for lab in other if lab.upper() not in OUTPUT_LABELS and lab != DISCREPANCY]
     layout = _recognise(fd_like, destination_codes, sectors, file)
-    if wanted is not None and wanted != layout.name:
+    if wanted is not None and _layout_of(wanted) != layout.name:
         raise ValidationError(
             f"the file is in the ICIO {layout.name} layout, not the {wanted} edition asked for",
             path=str(file),
         )
-    if named_edition and named_edition in EDITIONS and named_edition != layout.name:
+    if named_edition and _layout_of(named_edition) not in (None, layout.name):
         raise ValidationError(
             f"the file is named as the ICIO {named_edition} edition but is in the "
             f"{layout.name} layout (final-demand columns {', '.join(fd_like[:3])}, …)",
@@ -439,7 +437,9 @@ def load_oecd_icio(
 
     # ---- final demand by destination economy x category (published category order)
     categories = [c for c in layout.categories if any(p[1] == c for p in fd_pairs)]
-    notes: list[str] = [f"OECD ICIO {layout.name} layout"]
+    notes: list[str] = [
+        f"OECD ICIO {'2021/2023' if layout.name == '2021' else layout.name} layout"
+    ]
     if disc is not None and np.any(disc != 0):
         # exvatools' treatment: the discrepancy is a destination of its own with no rows
         economies_iso.append(DISCREPANCY)
