@@ -393,7 +393,8 @@ def load_oecd_icio(
         else:
             form = "CATEGORY_COUNTRY" if layout.category_first else "COUNTRY_CATEGORY"
             raise ValidationError(
-                f"column {lab!r} is neither an intermediate-use column matching a row label, "
+                f"column {lab!r} is neither an intermediate-use column matching a row label "
+                "(rows missing: a cut file?), "
                 f"a final-demand column {form} with category in "
                 f"{{{','.join(layout.categories)}}} (ICIO {layout.name} layout) nor an output "
                 "column",
@@ -556,3 +557,20 @@ def _merged(Z, Y_full, x, va, common: dict, N: int) -> MRIOModel:
         source_countries=["+".join(c) for c in codes],
     )
     return MRIOModel.from_arrays(rows_sum(rows_sum(Z).T).T, rows_sum(Y_full), **options)
+
+
+@register(
+    "oecd-icio-merged",
+    list_years=oecd_icio_years,
+    description="OECD ICIO as oecd-icio, with CN1/CN2 and MX1/MX2 summed into CHN, MEX "
+    "before computing (split='merge'; overstates China's DVA)",
+)
+def load_oecd_icio_merged(
+    path: Path,
+    year: int | None = None,
+    *,
+    edition: int | str | None = None,
+    rebalance: bool | None = None,
+) -> MRIOModel:
+    """``load_oecd_icio(..., split="merge")`` as a source name, for the CLI."""
+    return load_oecd_icio(path, year, edition=edition, rebalance=rebalance, split="merge")
