@@ -12,10 +12,10 @@ import zipfile
 
 import numpy as np
 import pytest
-from conftest import require_shared
 
 import chainatlas
 from chainatlas.errors import ChainAtlasError
+from conftest import require_shared
 
 MOCK = "data/format_samples/pymrio_mock_mrios/oecd_mock"
 SAMPLES = {
@@ -159,8 +159,9 @@ def _rewrite(tmp_path, name, edit):
             "ICIO2018_2010.CSV",
             lambda lines: [
                 ",".join(
-                    lab.rsplit("_", 1)[0] + "_XYZ" if lab.rsplit("_", 1)[-1] in
-                    ("HFCE", "NPISH", "GGFC", "INVNT", "P33") else lab
+                    lab.rsplit("_", 1)[0] + "_XYZ"
+                    if lab.rsplit("_", 1)[-1] in ("HFCE", "NPISH", "GGFC", "INVNT", "P33")
+                    else lab
                     for lab in lines[0].split(",")
                 ),
                 *lines[1:],

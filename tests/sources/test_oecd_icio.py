@@ -90,9 +90,7 @@ def test_split_kept_by_default(tmp_path):
     slot = {"AUS": [0], "CN1": [1], "CN2": [1], "MX1": [2], "MX2": [2], "ROW": [3]}
     part = {"AUS": 0, "CN1": 0, "CN2": 1, "MX1": 0, "MX2": 1, "ROW": 0}
     rows = [k for k, c in enumerate(ROWS) if c != "MEX"]
-    pos = np.concatenate(
-        [(slot[ROWS[k]][0] * 2 + part[ROWS[k]]) * N + np.arange(N) for k in rows]
-    )
+    pos = np.concatenate([(slot[ROWS[k]][0] * 2 + part[ROWS[k]]) * N + np.arange(N) for k in rows])
     file_rows = np.concatenate([np.arange(k * N, (k + 1) * N) for k in rows])
     np.testing.assert_array_equal(model.Z[np.ix_(pos, pos)], table.Z[np.ix_(file_rows, file_rows)])
     np.testing.assert_array_equal(model.x[pos], table.x[file_rows])

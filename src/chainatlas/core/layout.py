@@ -112,9 +112,7 @@ def build_padded(
     n_economies: int,
     industries: Sequence[str],
     where: str | None = None,
-) -> tuple[
-    EconomyLayout | None, np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None
-]:
+) -> tuple[EconomyLayout | None, np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
     """Scatter a part-level table (K parts × N industries, country-major) into the padded view.
 
     ``part_economy[k]`` is the economy position of part k; Y_full's columns are already by

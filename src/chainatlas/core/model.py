@@ -124,12 +124,9 @@ class MRIOModel:
         _check_labels("country", countries, where)
         _check_labels("sector", sectors, where)
         _check_labels("final-demand category", fd_categories, where)
-        if layout is not None and (
-            sectors != layout.slot_labels() or len(layout.parts) != G
-        ):
+        if layout is not None and (sectors != layout.slot_labels() or len(layout.parts) != G):
             raise ValidationError(
-                "a padded layout needs one parts list per country and the slot labels as "
-                "sectors",
+                "a padded layout needs one parts list per country and the slot labels as sectors",
                 path=where,
             )
         real = np.ones(GN, dtype=bool) if layout is None else layout.real
@@ -423,9 +420,9 @@ class MRIOModel:
         # group parts: each member's parts in table order
         order = np.argsort(np.array(part_country), kind="stable")
         n = len(self.industries)
-        row_order = np.concatenate(
-            [rows.reshape(len(codes), n)[k] for k in order]
-        ) if len(codes) else rows
+        row_order = (
+            np.concatenate([rows.reshape(len(codes), n)[k] for k in order]) if len(codes) else rows
+        )
         Z = self.Z[np.ix_(row_order, row_order)]
         Gn = len(new_countries)
         Y = self.Y_full[row_order].reshape(len(row_order), self.G, self.F)
@@ -462,23 +459,27 @@ class MRIOModel:
         collapse = self.layout.collapse_rows
         Z = collapse(collapse(self.Z).T).T
         Y_full = collapse(self.Y_full)
-        return MRIOModel.from_arrays(
-            Z,
-            Y_full,
-            countries=self.countries,
-            sectors=self.layout.industries,
-            fd_categories=self.fd_categories,
-            x=collapse(self.x),
-            rebalance=False,
-            source_countries=self.source_countries,
-            fd_category_names=self.fd_category_names,
-            year=self.year,
-            source=self.source,
-            units=self.units,
-            inventory_category=self.inventory_category,
-            published_va=None if self.published_va is None else collapse(self.published_va),
-            accept_negative_output=bool(np.any(self.x < 0)),
-        ) if G * P * N else self
+        return (
+            MRIOModel.from_arrays(
+                Z,
+                Y_full,
+                countries=self.countries,
+                sectors=self.layout.industries,
+                fd_categories=self.fd_categories,
+                x=collapse(self.x),
+                rebalance=False,
+                source_countries=self.source_countries,
+                fd_category_names=self.fd_category_names,
+                year=self.year,
+                source=self.source,
+                units=self.units,
+                inventory_category=self.inventory_category,
+                published_va=None if self.published_va is None else collapse(self.published_va),
+                accept_negative_output=bool(np.any(self.x < 0)),
+            )
+            if G * P * N
+            else self
+        )
 
     # ------------------------------------------------------------------ dimensions, labels
     @property

@@ -438,9 +438,7 @@ def load_oecd_icio(
 
     # ---- final demand by destination economy x category (published category order)
     categories = [c for c in layout.categories if any(p[1] == c for p in fd_pairs)]
-    notes: list[str] = [
-        f"OECD ICIO {'2021/2023' if layout.name == '2021' else layout.name} layout"
-    ]
+    notes: list[str] = [f"OECD ICIO {'2021/2023' if layout.name == '2021' else layout.name} layout"]
     if disc is not None and np.any(disc != 0):
         # exvatools' treatment: the discrepancy is a destination of its own with no rows
         economies_iso.append(DISCREPANCY)
