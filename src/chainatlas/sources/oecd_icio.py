@@ -367,7 +367,13 @@ def load_oecd_icio(
     z_cols, fd_cols, out_col, disc_col = [], [], None, None
     other = [lab for lab in col_labels if lab not in z_row_set]
     fd_like = [lab for lab in other if lab.upper() not in OUTPUT_LABELS and lab != DISCREPANCY]
-    layout = _recognise(fd_like, destination_codes, sectors, file)
+    # recognise the edition on the labels that look like final demand of some edition (a
+    # cut file leaves intermediate-use columns without rows; they are named further down)
+    known = {c for e in EDITIONS.values() for c in e.categories}
+    looks_fd = [
+        lab for lab in fd_like if lab.rsplit("_", 1)[-1] in known or lab.split("_", 1)[0] in known
+    ]
+    layout = _recognise(looks_fd or fd_like, destination_codes, sectors, file)
     if wanted is not None and _layout_of(wanted) != layout.name:
         raise ValidationError(
             f"the file is in the ICIO {layout.name} layout, not the {wanted} edition asked for",
