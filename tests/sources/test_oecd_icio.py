@@ -1,4 +1,5 @@
-"""OECD ICIO CSV loader: layout, CN1/CN2 and MX1/MX2 merge, published VA, bad input."""
+"""OECD ICIO CSV loader (synthetic 2021/2023 layout): CN1/CN2 and MX1/MX2 kept or merged,
+published VA, bad input. The publishers' real-layout samples: test_icio_samples.py."""
 
 from __future__ import annotations
 
@@ -48,10 +49,11 @@ def _merge_matrix(own, N):
 
 def test_icio_layout_and_split_merge(tmp_path):
     _path, table = _write(tmp_path)
-    model = chainatlas.load("oecd-icio", tmp_path, 2018)
+    model = chainatlas.load("oecd-icio", tmp_path, 2018, split="merge")
     N = len(SECTORS)
+    assert model.layout is None
     assert model.countries == ("AUS", "CHN", "MEX", "ROW")
-    assert model.source_countries == ("AUS", "CN1+CN2", "MEX+MX1+MX2", "ROW")
+    assert model.source_countries == ("AUS", "CN1+CN2", "MX1+MX2", "ROW")
     assert model.sectors == tuple(SECTORS)
     assert model.fd_categories == tuple(FD)
     assert model.inventory_category == "INVNT"
@@ -70,9 +72,43 @@ def test_icio_layout_and_split_merge(tmp_path):
     # TLS + VA rows are the published VA; merged the same way; no gap.
     np.testing.assert_allclose(model.published_va, S @ table.va_parts.sum(axis=0), rtol=1e-12)
     assert not any("published VA" in n for n in model.validation.notes)
-    assert any("merged CN1+CN2 into CHN" in n for n in model.validation.notes)
-    assert any("merged MX1+MX2 into MEX" in n for n in model.validation.notes)
+    assert any("CHN computed on its parts CN1/CN2" in n for n in model.validation.notes)
+    assert any("MEX rows are empty" in n for n in model.validation.notes)
+    assert any("split='merge'" in n and "overstates" in n for n in model.validation.notes)
     # DPABR can be negative and is kept.
+
+
+def test_split_kept_by_default(tmp_path):
+    """split='keep': CHN = CN1 + CN2 parts in a padded view; the rows are the file's rows."""
+    _path, table = _write(tmp_path)
+    model = chainatlas.load("oecd-icio", tmp_path, 2018)
+    N = len(SECTORS)
+    assert model.countries == ("AUS", "CHN", "MEX", "ROW")
+    assert model.layout.parts == (("AUS",), ("CN1", "CN2"), ("MX1", "MX2"), ("ROW",))
+    assert model.industries == tuple(SECTORS) and model.N == 2 * N
+    # padded slot of each file row (MEX total rows, all zero, are dropped)
+    slot = {"AUS": [0], "CN1": [1], "CN2": [1], "MX1": [2], "MX2": [2], "ROW": [3]}
+    part = {"AUS": 0, "CN1": 0, "CN2": 1, "MX1": 0, "MX2": 1, "ROW": 0}
+    rows = [k for k, c in enumerate(ROWS) if c != "MEX"]
+    pos = np.concatenate([(slot[ROWS[k]][0] * 2 + part[ROWS[k]]) * N + np.arange(N) for k in rows])
+    file_rows = np.concatenate([np.arange(k * N, (k + 1) * N) for k in rows])
+    np.testing.assert_array_equal(model.Z[np.ix_(pos, pos)], table.Z[np.ix_(file_rows, file_rows)])
+    np.testing.assert_array_equal(model.x[pos], table.x[file_rows])
+    dummy = np.setdiff1d(np.arange(model.GN), pos)
+    assert dummy.size == 2 * N and not model.x[dummy].any() and not model.Z[dummy].any()
+    # CN1 -> CN2 is domestic: CHN exports exclude it; merging the parts gives the merge option
+    merged = chainatlas.load("oecd-icio", tmp_path, 2018, split="merge")
+    np.testing.assert_allclose(model.merge_parts().Z, merged.Z, rtol=1e-13)
+    np.testing.assert_allclose(
+        model.layout.collapse_rows(model.exports), merged.exports, rtol=1e-12
+    )
+    # the inverse is computed on the real rows; dummies are identity rows
+    np.testing.assert_allclose(
+        model.B[np.ix_(pos, pos)],
+        np.linalg.inv(np.eye(pos.size) - model.A[np.ix_(pos, pos)]),
+        rtol=1e-12,
+    )
+    np.testing.assert_array_equal(model.B[dummy][:, dummy], np.eye(dummy.size))
     assert model.fd_categories[-1] == "DPABR"
     assert chainatlas.sources.available_years("oecd-icio", tmp_path) == [2018]
 
@@ -88,15 +124,18 @@ def test_chn_total_rows_with_split_rows_that_agree(tmp_path):
     table.Y[chn] = table.Y[cn1] + table.Y[cn2]
     write_icio_csv(tmp_path / "ICIO2021_2010.csv", table)
     model = chainatlas.load("oecd-icio", tmp_path, 2010)
-    assert model.countries == ("AUS", "CHN", "ROW")
+    assert model.countries == ("AUS", "CHN", "ROW") and model.layout is None
     keep = np.r_[0:N, N : 2 * N, 4 * N : 5 * N]
     np.testing.assert_allclose(model.Z, table.Z[np.ix_(keep, keep)])
-    assert any("split rows CN1/CN2 dropped" in n for n in model.validation.notes)
+    assert any("CHN kept, CN1/CN2 dropped" in n for n in model.validation.notes)
 
-    table.Z[N, 0] += 1000.0  # now CHN no longer equals CN1 + CN2
+    table.Z[N, 0] += 1000.0  # now CHN no longer equals CN1 + CN2: a third part (as pymrio)
     write_icio_csv(tmp_path / "ICIO2021_2010.csv", table)
-    with pytest.raises(ChainAtlasError, match="cannot tell which is the total"):
-        chainatlas.load("oecd-icio", tmp_path, 2010)
+    model = chainatlas.load("oecd-icio", tmp_path, 2010)
+    assert model.layout.parts[1] == ("CHN", "CN1", "CN2")
+    assert any("kept as one more part of CHN" in n for n in model.validation.notes)
+    merged = chainatlas.load("oecd-icio", tmp_path, 2010, split="merge")
+    assert merged.x[N] == pytest.approx(table.x[N] + table.x[2 * N] + table.x[3 * N])
 
 
 def test_zip_as_published(tmp_path):
@@ -106,7 +145,7 @@ def test_zip_as_published(tmp_path):
     with zipfile.ZipFile(tmp_path / "ICIO2023_2018.zip", "w") as archive:
         archive.write(path, "ICIO2023_2018.csv")
     model = chainatlas.load("oecd-icio", tmp_path / "ICIO2023_2018.zip")
-    assert model.year == 2018 and model.GN == 12
+    assert model.year == 2018 and model.layout.real.sum() == 6 * 3  # 6 parts x 3 sectors
 
 
 def test_va_gap_is_reported(tmp_path):
@@ -193,7 +232,7 @@ def test_multi_year_bundle_zip(tmp_path):
         archive.write(p17, "tables/ICIO2023_2017.csv")
         archive.write(p18, "tables/ICIO2023_2018.csv")
     assert chainatlas.sources.available_years("oecd-icio", tmp_path / "data") == [2017, 2018]
-    model = chainatlas.load("oecd-icio", tmp_path / "data", 2017)
+    model = chainatlas.load("oecd-icio", tmp_path / "data", 2017, split="merge")
     S = _merge_matrix(ROWS, len(SECTORS))
     np.testing.assert_allclose(model.Z, S @ t17.Z @ S.T, rtol=1e-12)
     assert model.year == 2017
@@ -207,3 +246,9 @@ def test_multi_year_bundle_zip(tmp_path):
         archive.write(p18, "tables/ICIO2023_2018.csv")
     with pytest.raises(ChainAtlasError, match=r"2016-2020\.zip!tables/ICIO2023_2018\.csv: row AUS"):
         chainatlas.load("oecd-icio", bundle, 2018)
+    # the same table-year twice in one bundle (two folders): refused, both named
+    with zipfile.ZipFile(bundle, "w") as archive:
+        archive.write(p17, "a/ICIO2023_2017.csv")
+        archive.write(p17, "b/ICIO2023_2017.csv")
+    with pytest.raises(ChainAtlasError, match=r"ICIO2023_2017\.csv twice \(a/.*b/"):
+        chainatlas.load("oecd-icio", bundle, 2017)

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import scipy.linalg
 
+from chainatlas.core.layout import EconomyLayout
 from chainatlas.errors import ValidationError
 
 # Relative tolerance under which a row's gap x - (Z1 + Y1) counts as balanced.
@@ -72,6 +73,9 @@ class MRIOModel:
     inventory_category: str | None = None  # FD category holding changes in inventories
     published_va: np.ndarray | None = None  # VA rows as published, when the source has them
     validation: ValidationReport = field(default_factory=ValidationReport)
+    # Split/grouped economies (core/layout.py): the arrays are a padded uniform view whose
+    # ``sectors`` are P·N slots; None for an ordinary uniform table.
+    layout: EconomyLayout | None = None
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -95,6 +99,7 @@ class MRIOModel:
         published_va: np.ndarray | None = None,
         origin: str | None = None,
         accept_negative_output: bool = False,
+        layout: EconomyLayout | None = None,
     ) -> MRIOModel:
         """Validate arrays and labels and build the model.
 
@@ -106,6 +111,8 @@ class MRIOModel:
         ``accept_negative_output``: for tables derived from an already validated model
         (aggregation, counterfactuals) that carry its kept rounding artefacts; the rows are
         listed in the notes instead of raising.
+        ``layout``: the arrays are the padded view of a table with split or grouped economies
+        (``sectors`` must be ``layout.slot_labels()``); build it with :func:`from_parts`.
         """
         countries = tuple(str(c) for c in countries)
         sectors = tuple(str(s) for s in sectors)
@@ -117,6 +124,12 @@ class MRIOModel:
         _check_labels("country", countries, where)
         _check_labels("sector", sectors, where)
         _check_labels("final-demand category", fd_categories, where)
+        if layout is not None and (sectors != layout.slot_labels() or len(layout.parts) != G):
+            raise ValidationError(
+                "a padded layout needs one parts list per country and the slot labels as sectors",
+                path=where,
+            )
+        real = np.ones(GN, dtype=bool) if layout is None else layout.real
 
         Z = np.asarray(Z, dtype=np.float64)
         Y_full = np.asarray(Y_full, dtype=np.float64)
@@ -218,13 +231,15 @@ class MRIOModel:
                 f"negative gross output in {negative.size} country-sector(s): {shown}",
                 path=where,
             )
-        zero = tuple(row_labels[i] for i in np.flatnonzero(x == 0))
+        zero = tuple(row_labels[i] for i in np.flatnonzero((x == 0) & real))
+        if layout is not None:
+            notes.append(layout.describe(countries))
         if zero:
             notes.append(
                 f"{len(zero)} country-sector(s) with zero output: their A columns and v are 0"
             )
 
-        stray = np.flatnonzero((x == 0) & (np.abs(Y_full).sum(axis=1) > 0))
+        stray = np.flatnonzero((x == 0) & (np.abs(Y_full).sum(axis=1) > 0) & real)
         if stray.size:
             # Rounded tables can hold +1/-1 final-demand entries in a sector with zero output:
             # with v = 0 there, they carry no value added, so V̂BY column sums miss them.
@@ -233,7 +248,7 @@ class MRIOModel:
                 f"{', '.join(row_labels[i] for i in stray)} carry no value added "
                 f"(largest {np.abs(Y_full[stray]).max():.6g})"
             )
-        inputs_without_output = np.flatnonzero((x == 0) & (np.abs(Z).sum(axis=0) > 0))
+        inputs_without_output = np.flatnonzero((x == 0) & (np.abs(Z).sum(axis=0) > 0) & real)
         if inputs_without_output.size:
             # A zero-output column has A = 0, so its (rounding-sized) inputs drop out of B:
             # B y then equals x minus those inputs for the supplying rows.
@@ -290,6 +305,180 @@ class MRIOModel:
                 rebalanced=bool(rebalance),
                 notes=tuple(notes),
             ),
+            layout=layout,
+        )
+
+    @classmethod
+    def from_parts(
+        cls,
+        Z: np.ndarray,
+        Y_full: np.ndarray,
+        *,
+        countries: Sequence[str],
+        part_codes: Sequence[str],
+        part_country: Sequence[int],
+        sectors: Sequence[str],
+        fd_categories: Sequence[str],
+        x: np.ndarray | None = None,
+        published_va: np.ndarray | None = None,
+        origin: str | None = None,
+        **options,
+    ) -> MRIOModel:
+        """Build a model from a part-level table: K parts (CN1, CN2, AUS, …) × N sectors.
+
+        ``part_country[k]`` is the position in ``countries`` of the economy part k belongs
+        to; ``Y_full`` columns are by destination economy (``len(countries)`` × F). When
+        every economy has exactly one part this is :meth:`from_arrays`; otherwise the model
+        is the padded view of core/layout.py with flows between an economy's parts domestic.
+        ``options`` are passed to :meth:`from_arrays`.
+        """
+        from chainatlas.core.layout import build_padded
+
+        countries = tuple(str(c) for c in countries)
+        layout, Z, Y_full, x, published_va = build_padded(
+            np.asarray(Z, dtype=np.float64),
+            np.asarray(Y_full, dtype=np.float64),
+            None if x is None else np.asarray(x, dtype=np.float64).reshape(-1),
+            None if published_va is None else np.asarray(published_va).reshape(-1),
+            part_codes=part_codes,
+            part_economy=part_country,
+            n_economies=len(countries),
+            industries=sectors,
+            where=origin,
+        )
+        if layout is None:
+            order = np.argsort(np.asarray(part_country), kind="stable")
+            codes = [str(part_codes[k]) for k in order]
+            options.setdefault("source_countries", codes)
+        else:
+            options.setdefault("source_countries", ["+".join(p) for p in layout.parts])
+        return cls.from_arrays(
+            Z,
+            Y_full,
+            countries=countries,
+            sectors=sectors if layout is None else layout.slot_labels(),
+            fd_categories=fd_categories,
+            x=x,
+            published_va=published_va,
+            origin=origin,
+            layout=layout,
+            **options,
+        )
+
+    # ------------------------------------------------------------------ split economies
+    @property
+    def industries(self) -> tuple[str, ...]:
+        """The N sector codes of the table (for a padded view: the industries, not slots)."""
+        return self.sectors if self.layout is None else self.layout.industries
+
+    def parts(self) -> tuple[tuple[str, ...], ...]:
+        """Each economy's parts (its own code when it is not split or grouped)."""
+        if self.layout is not None:
+            return self.layout.parts
+        return tuple((own,) for own in self.source_countries)
+
+    def _part_level(self) -> tuple[np.ndarray, list[str], list[int]]:
+        """Real rows of the table: (row positions, part code, economy) per part."""
+        if self.layout is None:
+            return np.arange(self.GN), list(self.source_countries), list(range(self.G))
+        codes, economy = [], []
+        for e, parts in enumerate(self.layout.parts):
+            codes.extend(parts)
+            economy.extend([e] * len(parts))
+        return self.layout.real_index, codes, economy
+
+    def merge_economies(self, groups: Mapping[str, Sequence[str]]) -> MRIOModel:
+        """Treat each group of countries as ONE economy computed on its members' rows.
+
+        Flows between members become domestic (the group is one exporter, as exvatools
+        treats a group exporter such as NAFTA); members' final demand columns are summed;
+        nothing is added or lost. The group takes the first member's position. Members
+        absent from the table are ignored (at least one must be present).
+        """
+        rows, codes, economy = self._part_level()
+        new_of_old: dict[int, str] = {}
+        for name, members in groups.items():
+            present = [m for m in members if m.upper() in {c.upper() for c in self.countries}]
+            if not present:
+                raise ValidationError(
+                    f"group {name!r}: none of {', '.join(members)} is in the table",
+                    location=f"{self.source} {self.year}",
+                )
+            for member in present:
+                pos = self.country_position(member)
+                if pos in new_of_old:
+                    raise ValidationError(
+                        f"country {self.countries[pos]!r} is in both {new_of_old[pos]!r} "
+                        f"and {name!r}",
+                        location=f"{self.source} {self.year}",
+                    )
+                new_of_old[pos] = name
+        labels = [new_of_old.get(i, c) for i, c in enumerate(self.countries)]
+        new_countries = list(dict.fromkeys(labels))
+        economy_map = np.array([new_countries.index(lab) for lab in labels])
+        part_country = [int(economy_map[e]) for e in economy]
+        # group parts: each member's parts in table order
+        order = np.argsort(np.array(part_country), kind="stable")
+        n = len(self.industries)
+        row_order = (
+            np.concatenate([rows.reshape(len(codes), n)[k] for k in order]) if len(codes) else rows
+        )
+        Z = self.Z[np.ix_(row_order, row_order)]
+        Gn = len(new_countries)
+        Y = self.Y_full[row_order].reshape(len(row_order), self.G, self.F)
+        Y_new = np.zeros((len(row_order), Gn, self.F))
+        np.add.at(Y_new, (slice(None), economy_map), Y)
+        return MRIOModel.from_parts(
+            Z,
+            Y_new.reshape(len(row_order), Gn * self.F),
+            countries=new_countries,
+            part_codes=[codes[k] for k in order],
+            part_country=[part_country[k] for k in order],
+            sectors=self.industries,
+            fd_categories=self.fd_categories,
+            x=self.x[row_order],
+            rebalance=False,
+            fd_category_names=self.fd_category_names,
+            year=self.year,
+            source=self.source,
+            units=self.units,
+            inventory_category=self.inventory_category,
+            accept_negative_output=bool(np.any(self.x < 0)),
+        )
+
+    def merge_parts(self) -> MRIOModel:
+        """The uniform table with each economy's parts summed (rows and columns).
+
+        This is the OECD's published CHN/MEX aggregate; computing on it treats processing and
+        non-processing activity as one technology and overstates China's domestic value
+        added in exports (docs/decompositions.md). A uniform model is returned as it is.
+        """
+        if self.layout is None:
+            return self
+        G, P, N = self.G, self.layout.P, self.layout.N
+        collapse = self.layout.collapse_rows
+        Z = collapse(collapse(self.Z).T).T
+        Y_full = collapse(self.Y_full)
+        return (
+            MRIOModel.from_arrays(
+                Z,
+                Y_full,
+                countries=self.countries,
+                sectors=self.layout.industries,
+                fd_categories=self.fd_categories,
+                x=collapse(self.x),
+                rebalance=False,
+                source_countries=self.source_countries,
+                fd_category_names=self.fd_category_names,
+                year=self.year,
+                source=self.source,
+                units=self.units,
+                inventory_category=self.inventory_category,
+                published_va=None if self.published_va is None else collapse(self.published_va),
+                accept_negative_output=bool(np.any(self.x < 0)),
+            )
+            if G * P * N
+            else self
         )
 
     # ------------------------------------------------------------------ dimensions, labels
@@ -390,7 +579,14 @@ class MRIOModel:
         LAPACK's getrf + getri (numpy.linalg.inv) is cheaper than solving against the
         identity with the cached LU; the LU is factored only when a caller needs solves.
         """
-        return _readonly(np.linalg.inv(np.eye(self.GN) - self.A))
+        if self.layout is None:
+            return _readonly(np.linalg.inv(np.eye(self.GN) - self.A))
+        # Padded view: dummy rows and columns of A are 0, so I − A is the real rows' block
+        # plus a unit block; invert the real block only (the padding costs no O(n³) work).
+        real = self.layout.real_index
+        B = np.eye(self.GN)
+        B[np.ix_(real, real)] = np.linalg.inv(np.eye(real.size) - self.A[np.ix_(real, real)])
+        return _readonly(B)
 
     def leontief_solve(self, rhs: np.ndarray) -> np.ndarray:
         """Solve (I − A) X = rhs without forming B (for a few right-hand sides)."""
@@ -461,6 +657,12 @@ class MRIOModel:
         must be used exactly once (a country left out of every group stays as it is).
         Summing Z, final demand and x keeps the table balanced.
         """
+        if self.layout is not None:
+            raise ValidationError(
+                "this table has split economies; aggregate after merge_parts() (or load it "
+                "with split='merge')",
+                location=f"{self.source} {self.year}",
+            )
         country_map = _partition(self.countries, countries, "country", self)
         sector_map = _partition(self.sectors, sectors, "sector", self)
         new_countries = list(dict.fromkeys(country_map.values()))

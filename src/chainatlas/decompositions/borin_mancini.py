@@ -354,6 +354,7 @@ def _derived(decomposition: Decomposition, method: str, terms: dict) -> Decompos
         terms=terms,
         countries=decomposition.countries,
         sectors=decomposition.sectors,
+        layout=decomposition.layout,
         year=decomposition.year,
         source=decomposition.source,
         notes=decomposition.notes,

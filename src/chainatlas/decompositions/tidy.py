@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from chainatlas.core.layout import EconomyLayout
 from chainatlas.core.model import MRIOModel
 from chainatlas.errors import ChainAtlasError
 
@@ -44,6 +45,21 @@ class Decomposition:
     year: int | None
     source: str
     notes: tuple[str, ...] = field(default=())
+    # split/grouped economies (core/layout.py): ``terms`` rows are the model's padded rows
+    # (``sectors`` its slots); every level sums each industry over the economy's parts
+    layout: EconomyLayout | None = None
+
+    @property
+    def report_sectors(self) -> tuple[str, ...]:
+        """The sector labels of results (industries; the padded slots are summed)."""
+        return self.sectors if self.layout is None else self.layout.industries
+
+    def term_rows(self, term: str) -> np.ndarray:
+        """A term by reported row (economy x industry), (G·N, G) or (G,)."""
+        values = self.terms[term]
+        if self.layout is None or values.ndim == 1:
+            return values
+        return self.layout.collapse_rows(values)
 
     @classmethod
     def of(
@@ -61,6 +77,7 @@ class Decomposition:
             model.year,
             model.source,
             tuple(model.validation.notes) + tuple(notes),
+            model.layout,
         )
 
     @property
@@ -70,12 +87,12 @@ class Decomposition:
     def aggregate(self, term: str, level: str) -> np.ndarray:
         """One term at a level: full (G, G, N) [exporter, importer, sector]; bilateral (G, G);
         sector (G, N); country (G,); world scalar array."""
-        G, N = len(self.countries), len(self.sectors)
+        G, N = len(self.countries), len(self.report_sectors)
         if term not in self.terms:
             raise ChainAtlasError(
                 f"{self.method} has no term {term!r}; its terms: {', '.join(self.terms)}"
             )
-        values = self.terms[term]
+        values = self.term_rows(term)
         if values.ndim == 1:
             if level == "country":
                 return values
@@ -103,7 +120,7 @@ class Decomposition:
         if level not in LEVELS:
             raise ChainAtlasError(f"unknown level {level!r}; choose one of {', '.join(LEVELS)}")
         countries = np.array(self.countries, dtype=object)
-        sectors = np.array(self.sectors, dtype=object)
+        sectors = np.array(self.report_sectors, dtype=object)
         G, N = len(countries), len(sectors)
         if level == "full":
             ex, im, se = np.meshgrid(np.arange(G), np.arange(G), np.arange(N), indexing="ij")

@@ -281,6 +281,7 @@ def wwz_to_kww(decomposition: Decomposition) -> Decomposition:
         terms=terms,
         countries=decomposition.countries,
         sectors=decomposition.sectors,
+        layout=decomposition.layout,
         year=decomposition.year,
         source=decomposition.source,
         notes=(*decomposition.notes, "KWW terms mapped from WWZ (country level)"),

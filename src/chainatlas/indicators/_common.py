@@ -247,6 +247,9 @@ def attach_metadata(
     exceptions: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Record missing group members, notes and share exceptions in ``frame.attrs``."""
+    if model.layout is not None:
+        frame, split_note = split_economy_rows(frame, model)
+        notes = [*notes, split_note]
     frame.attrs["missing_members"] = {g.name: list(g.missing) for g in groups}
     frame.attrs["group_members"] = {g.name: list(g.present) for g in groups}
     frame.attrs["source"] = model.describe()
@@ -256,6 +259,50 @@ def attach_metadata(
     else:
         frame.attrs["share_exceptions"] = []
     return frame
+
+
+def split_economy_rows(frame: pd.DataFrame, model: MRIOModel) -> tuple[pd.DataFrame, str]:
+    """Sector-level rows of a table with split economies (core/layout.py), made readable.
+
+    Country-sector rows of the padded view are the model's slots: the padding's dummy rows are
+    dropped; a split economy's rows are labelled with the part's own code, as the OECD labels
+    them (``CN1_D01T02``; ratios of parts cannot be summed into industries). Sector-level rows
+    of aggregates (world, groups, sector groups) over slots would mix parts, so slot rows of
+    non-economy entities are dropped; every country-level (TOTAL) row is exact.
+    """
+    layout = model.layout
+    note = (
+        "split economies: country totals cover all parts; sector rows of a split economy are "
+        "labelled by part (e.g. CN1_" + layout.industries[0] + "); sector-level rows of "
+        "groups and WORLD are not computed on split tables yet"
+    )
+    key = "country" if "country" in frame.columns else "exporter"
+    if "sector" not in frame.columns or key not in frame.columns or frame.empty:
+        return frame, note
+    slots = model.sectors
+    label: dict[tuple[str, str], str] = {}
+    for e, (country, parts) in enumerate(zip(model.countries, layout.parts, strict=True)):
+        for p in range(layout.P):
+            for n, industry in enumerate(layout.industries):
+                slot = slots[p * layout.N + n]
+                if p >= len(parts):
+                    continue  # padding
+                label[(country, slot)] = industry if len(parts) == 1 else f"{parts[p]}_{industry}"
+        _ = e
+    slot_set = set(slots)
+    countries = frame[key].astype(object).to_numpy()
+    sectors = frame["sector"].astype(object).to_numpy()
+    is_slot = np.array([s in slot_set for s in sectors], dtype=bool)
+    new = [
+        label.get((c, s)) if slot else s
+        for c, s, slot in zip(countries, sectors, is_slot, strict=True)
+    ]
+    keep = np.array([v is not None for v in new], dtype=bool)
+    out = frame.loc[keep].copy()
+    out["sector"] = pd.Series(
+        [v for v, k in zip(new, keep, strict=True) if k], index=out.index, dtype=object
+    )
+    return out.reset_index(drop=True), note
 
 
 def metadata_json(frame: pd.DataFrame) -> str:

@@ -1,18 +1,28 @@
-"""OECD Inter-Country Input-Output tables, CSV files (2021 and 2023 editions).
+"""OECD Inter-Country Input-Output tables, every edition, recognised from the file itself.
 
-One file per year, ``ICIO2021_YYYY.csv`` / ``ICIO2023_YYYY.csv`` (also read inside the
-publisher's ``.zip``): the first column holds row labels, the header row column labels.
-Intermediate rows and columns are ``CTRY_SECTOR`` (``AUS_D01T02`` in 2021, ``AUS_A01_02`` in
-2023); final-demand columns are ``CTRY_HFCE``, ``_NPISH``, ``_GGFC``, ``_GFCF``, ``_INVNT``,
-``_DPABR`` (direct purchases abroad by residents, can be negative); the last column ``OUT`` is
-gross output; the bottom rows are ``TLS`` (taxes less subsidies on intermediate products),
-``VA`` and ``OUT``.
+One CSV per year (``ICIO2016_YYYY.csv`` … ``ICIO2023_YYYY.csv``), unpacked, inside its
+single-file zip, or inside the OECD's multi-year zip bundles. The first column holds row
+labels, the header row column labels; intermediate rows and columns are ``CTRY_SECTOR``. The
+edition is recognised from the final-demand columns and the bottom rows (docs/sources.md):
 
-China and Mexico are split into ``CN1``/``CN2`` and ``MX1``/``MX2`` (processing / non-processing
-activity) in the intermediate rows and columns. METHODS §1: they are merged into ``CHN`` and
-``MEX`` (rows and columns summed) before the model is built. If the file also holds non-zero
-``CHN``/``MEX`` rows, they must equal the sum of the split rows (then the split rows are
-dropped); anything else is an error rather than a silent double count.
+* 2016 (1995–2011): ``HFCE_AUS``-style columns (category first: HFCE, NPS, GGFC, GFCF, INV,
+  DIRP), one ``DISC`` column (statistical discrepancy), rows ``VA+TAXSUB`` and ``OUT`` (empty
+  under the final-demand columns);
+* 2018 (2005–2015): ``AUS_HFCE`` … ``AUS_P33`` (HFCE, NPISH, GGFC, GFCF, INVNT, P33), rows
+  ``CTRY_TAXSUB``, ``VALU``, ``OUTPUT``, column ``TOTAL``;
+* 2021 and 2023 (and later editions in that documented layout): ``AUS_HFCE`` … ``AUS_DPABR``
+  (HFCE, NPISH, GGFC, GFCF, INVNT, DPABR), rows ``TLS``, ``VA``, ``OUT``, column ``OUT``;
+  2021 sector codes look like ``D01T02``, 2023 ones like ``A01_02``;
+* exvatools' ICIO-type test table (``iciotest``): FD ``CONS``/``INVST``, no VA or output rows.
+
+China and Mexico are split into ``CN1``/``CN2`` and ``MX1``/``MX2`` (processing / non-
+processing) in the intermediate rows and columns; final demand is by CHN / MEX. METHODS §1:
+by default (``split="keep"``) the split is kept in the computation — CHN is one economy made
+of its two parts, flows between them are domestic (core/layout.py) — and results report CHN
+and MEX. ``split="merge"`` sums the parts first (the published aggregate; it overstates
+China's domestic value added in exports). Rows of the base code (``CHN``/``MEX``) that are all
+zero are dropped; rows equal to the sum of the parts are a total (the parts are dropped);
+other non-zero base rows are kept as one more part (pymrio sums them the same way).
 """
 
 from __future__ import annotations
@@ -21,11 +31,11 @@ import dataclasses
 import io
 import re
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import scipy.sparse
 
 from chainatlas.core.model import MRIOModel
 from chainatlas.errors import DataNotFoundError, ValidationError
@@ -33,17 +43,45 @@ from chainatlas.sources.codes import to_iso3
 from chainatlas.sources.registry import register
 
 ICIO_FD = ("HFCE", "NPISH", "GGFC", "GFCF", "INVNT", "DPABR")
-ICIO_FD_NAMES = (
-    "Household final consumption expenditure",
-    "Final consumption expenditure of non-profit institutions serving households",
-    "General government final consumption",
-    "Gross fixed capital formation",
-    "Changes in inventories and valuables",
-    "Direct purchases abroad by residents",
-)
+FD_NAMES = {
+    "HFCE": "Household final consumption expenditure",
+    "NPISH": "Final consumption expenditure of non-profit institutions serving households",
+    "NPS": "Final consumption expenditure of non-profit institutions serving households",
+    "GGFC": "General government final consumption",
+    "GFCF": "Gross fixed capital formation",
+    "INVNT": "Changes in inventories and valuables",
+    "INV": "Changes in inventories and valuables",
+    "DPABR": "Direct purchases abroad by residents",
+    "DIRP": "Direct purchases abroad by residents",
+    "P33": "Direct purchases abroad (SNA P.33)",
+    "CONS": "Final consumption",
+    "INVST": "Investment",
+    "DISC": "Statistical discrepancy",
+}
+
+
+@dataclass(frozen=True)
+class Edition:
+    """One published layout: how its final-demand columns are written and which they are."""
+
+    name: str
+    categories: tuple[str, ...]  # in the published order
+    category_first: bool  # HFCE_AUS (2016) rather than AUS_HFCE
+    inventory: str | None
+
+
+EDITIONS = {
+    "2016": Edition("2016", ("HFCE", "NPS", "GGFC", "GFCF", "INV", "DIRP"), True, "INV"),
+    "2018": Edition("2018", ("HFCE", "NPISH", "GGFC", "GFCF", "INVNT", "P33"), False, "INVNT"),
+    # 2021, 2023 and later editions in the same documented layout
+    "2021": Edition("2021", ICIO_FD, False, "INVNT"),
+    "iciotest": Edition("iciotest", ("CONS", "INVST"), False, None),
+}
 OUTPUT_LABELS = frozenset({"OUT", "OUTPUT", "TOTAL"})
-VA_ROW_LABELS = frozenset({"TLS", "VA", "TAXSUB", "VALU"})
+VA_ROW_LABELS = frozenset({"TLS", "VA", "TAXSUB", "VALU", "VA+TAXSUB"})  # and CTRY_TAXSUB
+DISCREPANCY = "DISC"
 SPLITS = {"CHN": ("CN1", "CN2"), "MEX": ("MX1", "MX2")}
+SPLIT_OPTIONS = ("keep", "merge")
 ICIO_FILE = re.compile(r"^ICIO(?P<edition>\d{4})(?:econ|ext)?_(?P<year>\d{4})\.(csv|zip)$", re.I)
 
 
@@ -60,9 +98,19 @@ def _bundle_members(file: Path) -> list[tuple[int, str, str]]:
     except (zipfile.BadZipFile, OSError, EOFError):
         return []
     out = []
+    seen: dict[str, str] = {}
     for name in names:
         match = ICIO_FILE.match(Path(name).name)
         if match and name.lower().endswith(".csv"):
+            base = Path(name).name.lower()
+            if base in seen:
+                # two copies of one table-year (e.g. a re-release in another folder): which
+                # one the user means cannot be guessed
+                raise ValidationError(
+                    f"the archive holds {Path(name).name} twice ({seen[base]} and {name})",
+                    path=str(file),
+                )
+            seen[base] = name
             out.append((int(match.group("year")), match.group("edition"), name))
     return out
 
@@ -182,21 +230,85 @@ def _split_label(label: str) -> tuple[str, str] | None:
 
 
 # ---------------------------------------------------------------------------- the loader
+def _recognise(
+    fd_labels: list[str], economies: set[str], sectors: list[str], file: Path
+) -> Edition:
+    """The edition whose final-demand column scheme the file uses."""
+    suffixes = {lab.rsplit("_", 1)[-1] for lab in fd_labels if "_" in lab}
+    prefixes = {lab.split("_", 1)[0] for lab in fd_labels if "_" in lab}
+    if prefixes and prefixes <= set(EDITIONS["2016"].categories):
+        return EDITIONS["2016"]
+    if "P33" in suffixes:
+        return EDITIONS["2018"]
+    if "DPABR" in suffixes or suffixes & {"HFCE", "GGFC", "GFCF"}:
+        return EDITIONS["2021"]
+    if suffixes and suffixes <= set(EDITIONS["iciotest"].categories):
+        return EDITIONS["iciotest"]
+    shown = ", ".join(sorted(fd_labels)[:6]) or "none"
+    raise ValidationError(
+        "cannot recognise the ICIO edition from the final-demand columns (found "
+        f"{shown}; expected HFCE_AUS… (2016), AUS_HFCE…AUS_P33 (2018) or "
+        "AUS_HFCE…AUS_DPABR (2021, 2023))",
+        path=str(file),
+    )
+
+
+def _layout_of(edition: str) -> str | None:
+    """The layout an edition (year of release, or 'iciotest') is published in."""
+    if edition in ("2016", "2018", "iciotest"):
+        return edition
+    return "2021" if edition.isdigit() and int(edition) >= 2021 else None
+
+
+def _fd_column(label: str, edition: Edition, economies: set[str]) -> tuple[str, str] | None:
+    """(destination code, category) of a final-demand column label, or None."""
+    first, sep, second = label.partition("_")
+    if not sep:
+        return None
+    country, category = (second, first) if edition.category_first else (first, second)
+    if category in edition.categories and country in economies:
+        return country, category
+    return None
+
+
+def _read_block(values: pd.DataFrame, rows: list[int], cols: list[int], file: Path) -> np.ndarray:
+    return _numeric(values.iloc[rows, cols], file)
+
+
 @register(
     "oecd-icio",
     list_years=oecd_icio_years,
-    description="OECD ICIO CSV files ICIO2021_YYYY.csv / ICIO2023_YYYY.csv (CN1/CN2, MX1/MX2 "
-    "merged into CHN, MEX)",
+    description="OECD ICIO CSV files, editions 2016, 2018, 2021, 2023 (ICIO20xx_YYYY.csv, "
+    "zips, multi-year bundles); CN1/CN2, MX1/MX2 kept as parts of CHN, MEX (split='merge' "
+    "sums them first)",
 )
 def load_oecd_icio(
     path: Path,
     year: int | None = None,
     *,
-    edition: int | None = None,
+    edition: int | str | None = None,
     rebalance: bool | None = None,
+    split: str = "keep",
 ) -> MRIOModel:
-    """Load one year of the OECD ICIO tables from the published CSV (or its zip)."""
-    (file, _, member), file_year = _find_file(Path(path), year, edition)
+    """Load one year of the OECD ICIO tables from the published CSV (or its zip).
+
+    ``edition``: pick among several editions of the year in a folder, and check that the
+    file is in that edition's layout. ``split``: ``"keep"`` (default, METHODS §1) computes on
+    the CN1/CN2, MX1/MX2 parts; ``"merge"`` sums them into CHN/MEX first. ``year`` names the
+    year of a file whose name carries none.
+    """
+    if split not in SPLIT_OPTIONS:
+        raise ValidationError(
+            f"unknown split option {split!r}; choose one of {', '.join(SPLIT_OPTIONS)}"
+        )
+    wanted = None if edition is None else str(edition)
+    if wanted is not None and _layout_of(wanted) is None:
+        raise ValidationError(
+            f"unknown ICIO edition {edition!r}; known: {', '.join(EDITIONS)}", path=str(path)
+        )
+    (file, named_edition, member), file_year = _find_file(
+        Path(path), year, int(wanted) if wanted and wanted.isdigit() else None
+    )
     frame = _read_csv(file, member)
     if member is not None:
         file = Path(f"{file}!{member}")  # name the member in every message
@@ -214,39 +326,89 @@ def load_oecd_icio(
             raise ValidationError(
                 "missing column label", path=str(file), location=f"header, column {j + 2}"
             )
-    values = _numeric(frame, file)
 
-    # ---- partition rows and columns
-    z_rows = [
-        i for i, lab in enumerate(row_labels) if lab.upper() not in VA_ROW_LABELS | OUTPUT_LABELS
-    ]
-    va_rows = [i for i, lab in enumerate(row_labels) if lab.upper() in VA_ROW_LABELS]
-    for i in z_rows:
-        if _split_label(row_labels[i]) is None:
+    # ---- partition rows: intermediate (also a column label), VA-type, output
+    z_rows, va_rows, out_row = [], [], None
+    for i, lab in enumerate(row_labels):
+        upper = lab.upper()
+        if upper in OUTPUT_LABELS:
+            out_row = i
+        elif upper in VA_ROW_LABELS or upper.endswith("_TAXSUB"):
+            va_rows.append(i)
+        elif _split_label(lab) is not None:
+            z_rows.append(i)  # its intermediate-use column is checked below
+        else:
             raise ValidationError(
-                f"row label {row_labels[i]!r} is not COUNTRY_SECTOR, TLS, VA or OUT",
+                f"row label {lab!r} is not COUNTRY_SECTOR, a value-added row "
+                "(TLS, VA, TAXSUB, VALU, VA+TAXSUB) or an output row (OUT, OUTPUT)",
                 path=str(file),
                 location=f"line {i + 2}",
             )
-    z_row_set = {row_labels[i] for i in z_rows}
-    z_cols, fd_cols, out_col = [], [], None
+    if not z_rows:
+        raise ValidationError("no COUNTRY_SECTOR rows", path=str(file))
+    z_row_labels = [row_labels[i] for i in z_rows]
+    own = [_split_label(lab) for lab in z_row_labels]
+    own_codes = list(dict.fromkeys(c for c, _ in own))
+    sectors = [sec for c, sec in own if c == own_codes[0]]
+    N = len(sectors)
+    expected = [(c, sec) for c in own_codes for sec in sectors]
+    if own != expected:
+        bad = next(p for p, e in zip(own, expected + [None] * len(own), strict=False) if p != e)
+        raise ValidationError(
+            f"intermediate rows are not country blocks of the same {N} sectors "
+            f"(first out of place: {'_'.join(bad)})",
+            path=str(file),
+        )
+    economies_iso = list(dict.fromkeys(to_iso3(c, source="icio") for c in own_codes))
+    destination_codes = set(own_codes) | set(economies_iso)
+
+    # ---- partition columns: intermediate, final demand, output, discrepancy
+    z_row_set = set(z_row_labels)
+    z_cols, fd_cols, out_col, disc_col = [], [], None, None
+    other = [lab for lab in col_labels if lab not in z_row_set]
+    fd_like = [lab for lab in other if lab.upper() not in OUTPUT_LABELS and lab != DISCREPANCY]
+    # recognise the edition on the labels that look like final demand of some edition (a
+    # cut file leaves intermediate-use columns without rows; they are named further down)
+    known = {c for e in EDITIONS.values() for c in e.categories}
+    looks_fd = [
+        lab for lab in fd_like if lab.rsplit("_", 1)[-1] in known or lab.split("_", 1)[0] in known
+    ]
+    layout = _recognise(looks_fd or fd_like, destination_codes, sectors, file)
+    if wanted is not None and _layout_of(wanted) != layout.name:
+        raise ValidationError(
+            f"the file is in the ICIO {layout.name} layout, not the {wanted} edition asked for",
+            path=str(file),
+        )
+    if named_edition and _layout_of(named_edition) not in (None, layout.name):
+        raise ValidationError(
+            f"the file is named as the ICIO {named_edition} edition but is in the "
+            f"{layout.name} layout (final-demand columns {', '.join(fd_like[:3])}, …)",
+            path=str(file),
+        )
+    fd_pairs: list[tuple[str, str]] = []
     for j, lab in enumerate(col_labels):
-        if lab.upper() in OUTPUT_LABELS:
-            out_col = j
-        elif lab in z_row_set:
+        if lab in z_row_set:
             z_cols.append(j)
-        elif (parts := _split_label(lab)) and parts[1] in ICIO_FD:
+        elif lab.upper() in OUTPUT_LABELS:
+            out_col = j
+        elif lab == DISCREPANCY and layout.name == "2016":
+            disc_col = j
+        elif (pair := _fd_column(lab, layout, destination_codes)) is not None:
             fd_cols.append(j)
+            fd_pairs.append(pair)
         else:
+            form = "CATEGORY_COUNTRY" if layout.category_first else "COUNTRY_CATEGORY"
             raise ValidationError(
-                f"column {lab!r} is neither an intermediate-use column matching a row label, "
-                f"a final-demand column COUNTRY_{{{','.join(ICIO_FD)}}} nor OUT",
+                f"column {lab!r} is neither an intermediate-use column matching a row label "
+                "(rows missing: a cut file?), "
+                f"a final-demand column {form} with category in "
+                f"{{{','.join(layout.categories)}}} (ICIO {layout.name} layout) nor an output "
+                "column",
                 path=str(file),
                 location=f"header, column {j + 2}",
             )
-    z_col_labels = [col_labels[j] for j in z_cols]
-    z_row_labels = [row_labels[i] for i in z_rows]
-    if z_col_labels != z_row_labels:
+    if [col_labels[j] for j in z_cols] != z_row_labels:
+        z_col_labels = [col_labels[j] for j in z_cols]
         missing = next(
             (lab for lab in z_row_labels if lab not in set(z_col_labels)),
             next((a for a, b in zip(z_row_labels, z_col_labels, strict=False) if a != b), None),
@@ -256,125 +418,163 @@ def load_oecd_icio(
             "same COUNTRY_SECTOR labels in the same order",
             path=str(file),
         )
-
-    # ---- merge CN1/CN2 -> CHN, MX1/MX2 -> MEX (rows and columns)
-    own = [_split_label(lab) for lab in z_row_labels]
-    notes: list[str] = []
-    drop: set[str] = set()
-    present = {c for c, _ in own}
-    z_block = values[np.ix_(z_rows, z_cols)]
-    y_block = values[np.ix_(z_rows, fd_cols)]
-    for base, parts in SPLITS.items():
-        split_present = [p for p in parts if p in present]
-        if not split_present:
-            continue
-        base_idx = [k for k, (c, _) in enumerate(own) if c == base]
-        split_idx = [k for k, (c, _) in enumerate(own) if c in split_present]
-        if base_idx and (np.any(z_block[base_idx] != 0) or np.any(y_block[base_idx] != 0)):
-            # The file carries both the total and the split: use the total if they agree.
-            n_sec = len(base_idx)
-            summed = z_block[split_idx].reshape(len(split_present), n_sec, -1).sum(axis=0)
-            if not np.allclose(summed, z_block[base_idx], rtol=1e-6, atol=1e-6):
-                raise ValidationError(
-                    f"{base} rows hold values and differ from the sum of "
-                    f"{'/'.join(split_present)}: cannot tell which is the total",
-                    path=str(file),
-                )
-            drop.update(split_present)
-            notes.append(f"{base} rows kept; split rows {'/'.join(split_present)} dropped")
-        else:
-            notes.append(f"merged {'+'.join(split_present)} into {base} (rows and columns)")
-    keep = [k for k, (c, _) in enumerate(own) if c not in drop]
-    keys = [f"{to_iso3(own[k][0], source='icio')}_{own[k][1]}" for k in keep]
-    z_block = z_block[np.ix_(keep, keep)]
-    y_block = y_block[keep]
-    x_full = values[z_rows, out_col][keep] if out_col is not None else None
-    va_block = values[np.ix_(va_rows, z_cols)][:, keep] if va_rows else None
-
-    merged = list(dict.fromkeys(keys))
-    position = {key: n for n, key in enumerate(merged)}
-    index = np.array([position[key] for key in keys])
-    GN = len(merged)
-
-    # Summing rows through a sparse 0/1 aggregation matrix: one pass, no Python loop.
-    aggregate = scipy.sparse.csr_matrix(
-        (np.ones(len(index)), (index, np.arange(len(index)))), shape=(GN, len(index))
-    )
-
-    def rows_sum(block: np.ndarray) -> np.ndarray:
-        if len(index) == GN:  # nothing merged: keys are unique, in order
-            return block
-        return np.asarray(aggregate @ block)
-
-    Z = rows_sum(rows_sum(z_block).T).T
-    Y_rows = rows_sum(y_block)
-    x = rows_sum(x_full) if x_full is not None else None
-    published_va = rows_sum(va_block.sum(axis=0)) if va_block is not None else None
-
-    # ---- countries, sectors (country-major, same sectors for every country)
-    pairs = [tuple(k.split("_", 1)) for k in merged]
-    countries = list(dict.fromkeys(c for c, _ in pairs))
-    sectors = [s for c, s in pairs if c == countries[0]]
-    N = len(sectors)
-    expected = [(c, s) for c in countries for s in sectors]
-    if pairs != expected:
-        bad = next(p for p, e in zip(pairs, expected + [None] * len(pairs), strict=False) if p != e)
+    if layout.name != "iciotest" and out_row is None and out_col is None:
         raise ValidationError(
-            f"intermediate rows are not country-major blocks of the same {N} sectors "
-            f"(first out of place: {'_'.join(bad)})",
-            path=str(file),
+            "no output row or column (OUT, OUTPUT or TOTAL): a cut file?", path=str(file)
         )
-    source_countries = []
-    for c in countries:
-        own_codes = [o for o, _ in own if to_iso3(o, source="icio") == c and o not in drop]
-        source_countries.append("+".join(dict.fromkeys(own_codes)))
 
-    # ---- final demand: destination country x category, reordered to (country, ICIO_FD)
-    fd_pairs = [_split_label(col_labels[j]) for j in fd_cols]
-    categories = [f for f in ICIO_FD if any(p[1] == f for p in fd_pairs)]
-    F = len(categories)
-    Y_full = np.zeros((GN, len(countries) * F))
-    filled = np.zeros(len(countries) * F, dtype=bool)
-    for k, (c, f) in enumerate(fd_pairs):
-        iso = to_iso3(c, source="icio")
-        if iso not in countries:
-            raise ValidationError(
-                f"final-demand column {col_labels[fd_cols[k]]!r} for a country without rows",
-                path=str(file),
-            )
-        pos = countries.index(iso) * F + categories.index(f)
-        Y_full[:, pos] += Y_rows[:, k]
-        filled[pos] = True
-    if not filled.all():
-        pos = int(np.flatnonzero(~filled)[0])
-        raise ValidationError(
-            f"missing final-demand column {countries[pos // F]}_{categories[pos % F]}",
-            path=str(file),
-        )
+    # ---- numbers (the VA/output rows under final-demand columns may be empty: not read)
+    Z = _read_block(frame, z_rows, z_cols, file)
+    Y_cols = _read_block(frame, z_rows, fd_cols, file)
+    disc = _read_block(frame, z_rows, [disc_col], file)[:, 0] if disc_col is not None else None
+    if out_col is not None:
+        x = _read_block(frame, z_rows, [out_col], file)[:, 0]
+    elif out_row is not None:
+        x = _read_block(frame, [out_row], z_cols, file)[0]
+    else:
+        x = None
+    va = _read_block(frame, va_rows, z_cols, file).sum(axis=0) if va_rows else None
     if x is not None and np.any(x < 0):
         i = int(np.flatnonzero(x < 0)[0])
         raise ValidationError(
-            f"negative output {x[i]:.6g}", path=str(file), location=f"row {merged[i]}, column OUT"
+            f"negative output {x[i]:.6g}",
+            path=str(file),
+            location=f"row {z_row_labels[i]}, column {col_labels[out_col] if out_col else 'OUT'}",
         )
-    names = dict(zip(ICIO_FD, ICIO_FD_NAMES, strict=True))
-    model = MRIOModel.from_arrays(
-        Z,
-        Y_full,
-        countries=countries,
-        source_countries=source_countries,
+
+    # ---- final demand by destination economy x category (published category order)
+    categories = [c for c in layout.categories if any(p[1] == c for p in fd_pairs)]
+    notes: list[str] = [f"OECD ICIO {'2021/2023' if layout.name == '2021' else layout.name} layout"]
+    if disc is not None and np.any(disc != 0):
+        # exvatools' treatment: the discrepancy is a destination of its own with no rows
+        economies_iso.append(DISCREPANCY)
+        notes.append("the DISC column (statistical discrepancy) is a destination 'DISC'")
+    elif disc is not None:
+        notes.append("the DISC column is all zero and was dropped")
+    F = len(categories)
+    E = len(economies_iso)
+    Y_full = np.zeros((len(z_rows), E * F))
+    filled = np.zeros(E * F, dtype=bool)
+    for k, (country, category) in enumerate(fd_pairs):
+        pos = economies_iso.index(to_iso3(country, source="icio")) * F + categories.index(category)
+        Y_full[:, pos] += Y_cols[:, k]
+        filled[pos] = True
+    if DISCREPANCY in economies_iso:
+        Y_full[:, (E - 1) * F] = disc
+        filled[(E - 1) * F : E * F] = True
+    if not filled.all():
+        pos = int(np.flatnonzero(~filled)[0])
+        raise ValidationError(
+            f"missing final-demand column {economies_iso[pos // F]}_{categories[pos % F]}",
+            path=str(file),
+        )
+
+    # ---- parts of each economy (CN1/CN2 of CHN, …)
+    blocks = {c: slice(k * N, (k + 1) * N) for k, c in enumerate(own_codes)}
+    drop: set[str] = set()
+    for base, split_codes in SPLITS.items():
+        present = [c for c in split_codes if c in blocks]
+        if not present:
+            continue
+        parts = "/".join(present)
+        if base not in blocks:
+            notes.append(f"{base} computed on its parts {parts}")
+            continue
+        rows = blocks[base]
+        base_rows = np.concatenate([Z[rows], Y_full[rows]], axis=1)
+        if not np.any(base_rows != 0) and not np.any(Z[:, rows] != 0):
+            drop.add(base)
+            notes.append(f"{base} rows are empty; {base} computed on its parts {parts}")
+            continue
+        summed = sum(np.concatenate([Z[blocks[c]], Y_full[blocks[c]]], axis=1) for c in present)
+        if np.allclose(summed, base_rows, rtol=1e-6, atol=1e-6):
+            drop.update(present)
+            notes.append(f"{base} rows equal {'+'.join(present)}: {base} kept, {parts} dropped")
+        else:
+            notes.append(
+                f"{base} rows hold values that are not the sum of {parts}: kept as one more "
+                f"part of {base}"
+            )
+    keep_codes = [c for c in own_codes if c not in drop]
+    rows_kept = np.concatenate([np.arange(blocks[c].start, blocks[c].stop) for c in keep_codes])
+    if DISCREPANCY in economies_iso:
+        keep_codes.append(DISCREPANCY)  # a destination without production: N zero rows
+    part_country = [economies_iso.index(to_iso3(c, source="icio")) for c in keep_codes]
+
+    def part_rows(array: np.ndarray, columns: bool = False) -> np.ndarray:
+        out = array[rows_kept]
+        if DISCREPANCY in economies_iso:
+            out = np.concatenate([out, np.zeros((N, *out.shape[1:]))])
+        return out
+
+    Z_parts = part_rows(part_rows(Z).T).T
+    Y_parts = part_rows(Y_full)
+    x_parts = None if x is None else part_rows(x)
+    va_parts = None if va is None else part_rows(va)
+    common = dict(
+        countries=economies_iso,
+        part_codes=keep_codes,
+        part_country=part_country,
         sectors=sectors,
         fd_categories=categories,
-        fd_category_names=[names[f] for f in categories],
-        x=x,
+        x=x_parts,
+        published_va=va_parts,
+        origin=str(file),
         rebalance=rebalance,
+        fd_category_names=[FD_NAMES.get(c, c) for c in categories],
         year=file_year,
         source="oecd-icio",
         units="USD million, current prices",
-        inventory_category="INVNT" if "INVNT" in categories else None,
-        published_va=published_va,
-        origin=str(file),
+        inventory_category=layout.inventory if layout.inventory in categories else None,
     )
-    if notes:
-        validation = dataclasses.replace(model.validation, notes=(*model.validation.notes, *notes))
-        model = dataclasses.replace(model, validation=validation)
-    return model
+    if split == "merge":
+        model = _merged(Z_parts, Y_parts, x_parts, va_parts, common, N)
+        notes.append(
+            "split='merge': parts summed into one technology per economy before computing "
+            "(overstates China's DVA in exports; METHODS §1)"
+        )
+    else:
+        model = MRIOModel.from_parts(Z_parts, Y_parts, **common)
+    validation = dataclasses.replace(model.validation, notes=(*model.validation.notes, *notes))
+    return dataclasses.replace(model, validation=validation)
+
+
+def _merged(Z, Y_full, x, va, common: dict, N: int) -> MRIOModel:
+    """The uniform model with every economy's parts summed (rows and columns)."""
+    countries = common["countries"]
+    part_country = np.asarray(common["part_country"])
+    target = (part_country[:, None] * N + np.arange(N)[None, :]).reshape(-1)
+    size = len(countries) * N
+
+    def rows_sum(array: np.ndarray) -> np.ndarray:
+        out = np.zeros((size, *array.shape[1:]))
+        np.add.at(out, target, array)
+        return out
+
+    codes = [[] for _ in countries]
+    for code, e in zip(common["part_codes"], part_country, strict=True):
+        codes[e].append(code)
+    options = {k: v for k, v in common.items() if k not in ("part_codes", "part_country")}
+    options.update(
+        x=None if x is None else rows_sum(x),
+        published_va=None if va is None else rows_sum(va),
+        source_countries=["+".join(c) for c in codes],
+    )
+    return MRIOModel.from_arrays(rows_sum(rows_sum(Z).T).T, rows_sum(Y_full), **options)
+
+
+@register(
+    "oecd-icio-merged",
+    list_years=oecd_icio_years,
+    description="OECD ICIO as oecd-icio, with CN1/CN2 and MX1/MX2 summed into CHN, MEX "
+    "before computing (split='merge'; overstates China's DVA)",
+)
+def load_oecd_icio_merged(
+    path: Path,
+    year: int | None = None,
+    *,
+    edition: int | str | None = None,
+    rebalance: bool | None = None,
+) -> MRIOModel:
+    """``load_oecd_icio(..., split="merge")`` as a source name, for the CLI."""
+    return load_oecd_icio(path, year, edition=edition, rebalance=rebalance, split="merge")

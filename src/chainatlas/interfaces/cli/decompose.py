@@ -113,7 +113,8 @@ def register(app: typer.Typer) -> None:
         backend_cli.check(backend, scheduler, memory_limit)
         check_output(out, source=source, path=path)
         available = sources.available_years(source, path)
-        years = parse_years(year, available)
+        # a single table whose file name carries no year lists none: take the year given
+        years = parse_years(year, available or None)
         if to_directory:
             from chainatlas.execution import decompose_task, decompose_units, run_units
 
