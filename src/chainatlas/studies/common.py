@@ -248,9 +248,9 @@ def _difference(computed: Any, published: str) -> str:
     if isinstance(computed, bool):
         computed = "yes" if computed else "no"
     left = str(computed).replace(" ", "").lower()
-    right = published.replace(" ", "").lower()
-    if right.startswith((">", "<", "≈")):
-        return ""  # a bound or an approximate sign: judged in the reason, not here
+    right = published.strip().lower()
+    if right not in ("yes", "no") and not all(ch.isalnum() or ch == ";" for ch in right):
+        return ""  # a bound, an approximate sign or a phrase: judged in the reason
     return "agrees" if left == right else "differs"
 
 
