@@ -15,6 +15,7 @@ v_s L_ss A_sr L_rr Y_rr, complex v_s L_ss A_sr (x_r − L_rr Y_rr). RoW is no no
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -51,9 +52,25 @@ class HubParameters:
         return self
 
 
-def flow_matrices(model: MRIOModel) -> tuple[list[str], dict[str, np.ndarray]]:
-    """Node labels (RoW dropped) and the (n, n) flow matrix per type, zero diagonal."""
-    flows = workspace(model).bilateral_production_country
+def flow_matrices(
+    model: MRIOModel, sectors: Sequence[str] | None = None
+) -> tuple[list[str], dict[str, np.ndarray]]:
+    """Node labels (RoW dropped) and the (n, n) flow matrix per type, zero diagonal.
+
+    ``sectors``: a sector-level network — only the value added of these exporting sectors
+    (e.g. ``["c14"]``, electrical and optical equipment = ICT in WIOD 2013) counts, i.e. the
+    bilateral WWYZ rows of those country-sectors summed by exporting country (S4 item 72).
+    """
+    ws = workspace(model)
+    if sectors:
+        positions = [model.sector_position(s) for s in sectors]
+        rows = ws.bilateral_production_flows
+        flows = {
+            k: v.reshape(model.G, model.N, model.G)[:, positions, :].sum(axis=1)
+            for k, v in rows.items()
+        }
+    else:
+        flows = ws.bilateral_production_country
     keep = np.array([c != ROW for c in model.countries])
     labels = [c for c in model.countries if c != ROW]
     return labels, {k: v[np.ix_(keep, keep)] for k, v in flows.items()}
@@ -74,16 +91,22 @@ def _ranks(matrix: np.ndarray, axis: int) -> np.ndarray:
     return ranks
 
 
-def va_network(model: MRIOModel, params: HubParameters | None = None) -> pd.DataFrame:
+def va_network(
+    model: MRIOModel,
+    params: HubParameters | None = None,
+    *,
+    sectors: Sequence[str] | None = None,
+) -> pd.DataFrame:
     """Edge list and node table of the VA networks as one tidy frame.
 
     Columns: year, type, exporter, importer, indicator, value. Edge indicators: flow,
     importer_share, supplier_rank, destination_rank, in_largest_supplier_graph (1/0).
     Node rows have importer = TOTAL: node_size (VA exports of type k), supply_degree,
-    demand_degree, supply_hub, demand_hub (1/0).
+    demand_degree, supply_hub, demand_hub (1/0). ``sectors`` restricts the flows to the VA of
+    those exporting sectors (a sector-level network; the frame then has a ``sectors`` column).
     """
     params = (params or HubParameters()).validate()
-    labels, matrices = flow_matrices(model)
+    labels, matrices = flow_matrices(model, sectors)
     n = len(labels)
     names = np.asarray(labels, dtype=object)
     src, dst = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
@@ -145,6 +168,8 @@ def va_network(model: MRIOModel, params: HubParameters | None = None) -> pd.Data
             )
     frame = pd.concat(frames, ignore_index=True)
     frame.insert(0, "year", model.year)
+    if sectors:  # whole-economy frames keep their columns
+        frame.insert(1, "sectors", "+".join(sectors))
     notes = [
         f"parameters: k_min={params.k_min}, top_k={params.top_k}, "
         f"min_share={params.min_share}, types={','.join(params.types)}; RoW is no node",
@@ -154,6 +179,7 @@ def va_network(model: MRIOModel, params: HubParameters | None = None) -> pd.Data
     exceptions = share_exceptions(frame, ("importer_share",))
     frame = attach_metadata(frame, model, (), notes, exceptions)
     frame.attrs["hub_parameters"] = params.__dict__ | {"types": list(params.types)}
+    frame.attrs["sectors"] = list(sectors) if sectors else []
     return frame
 
 

@@ -31,7 +31,9 @@ SET_NAMES = (
     "servicification",
     "hubs",
 )
-OPTIONAL_SETS = ("satellite",)
+# sets computed only when named: satellite needs a CSV; rca (Balassa and KWW new RCA) is
+# kept out of 'all' so existing panels keep their files
+OPTIONAL_SETS = ("satellite", "rca")
 # regions used by the regional set when the caller names none
 DEFAULT_REGIONS = ("EU", "USMCA", "NEA", "ASEAN-10", "RCEP", "BRICS")
 
@@ -46,6 +48,7 @@ OPTION_KEYS = {
     "hub_k_min": "hubs: largest-supplier out-degree for a hub (default 3)",
     "hub_top_k": "hubs: suppliers per importer in the graph (default 2)",
     "hub_min_share": "hubs: minimum importer share for a graph edge (default 0)",
+    "hub_sectors": "hubs: exporting sectors for a sector-level network (e.g. ['c14'])",
     "satellite": "satellite: CSV path or DataFrame (country, sector, value[, year])",
     "satellite_name": "satellite: indicator prefix (default 'satellite')",
     "manufacturing_sectors": "servicification: manufacturing sector codes",
@@ -93,6 +96,7 @@ def compute_indicator_sets(
         network,
         origin,
         participation,
+        rca,
         trends,
         upstreamness,
         vax,
@@ -163,7 +167,10 @@ def compute_indicator_sets(
                 top_k=int(options.get("hub_top_k", 2)),
                 min_share=float(options.get("hub_min_share", 0.0)),
             )
-            frame = network.va_network(model, params)
+            frame = network.va_network(model, params, sectors=options.get("hub_sectors"))
+            frame.attrs["missing_members"] = {g.name: list(g.missing) for g in resolved}
+        elif name == "rca":
+            frame = rca.rca(model)
             frame.attrs["missing_members"] = {g.name: list(g.missing) for g in resolved}
         elif name == "satellite":
             if options.get("satellite") is None:

@@ -45,8 +45,13 @@ def _years(store: TradeStore, vintage: str, years: Sequence[int] | int | None) -
     return sorted(set(chosen))
 
 
-def _universe_sql(universe: str | Sequence[str]) -> str:
-    """SQL predicate on products alias ``pr`` ('all', an end use or a list of end uses)."""
+def _universe_sql(universe) -> str:
+    """SQL predicate on products alias ``pr`` ('all', an end use or a list of end uses) or on
+    the flows alias ``f`` (an :class:`~chainatlas.trade.end_use.EndUseUniverse`)."""
+    from chainatlas.trade.end_use import EndUseUniverse
+
+    if isinstance(universe, EndUseUniverse):
+        return f"f.hs6 IN {_in_list(universe.codes)}"
     if universe == "all":
         return "true"
     uses = [universe] if isinstance(universe, str) else list(universe)
@@ -61,7 +66,14 @@ def _base(
     store: TradeStore, vintage: str | None, years: Years, universe: str | Sequence[str]
 ) -> tuple[str, str, list[int]]:
     """(SQL relation of the selected flows with hs2/end_use, vintage, years)."""
+    from chainatlas.trade.end_use import EndUseUniverse
+
     vintage = store.resolve_vintage(vintage)
+    if isinstance(universe, EndUseUniverse) and universe.vintage != vintage:
+        raise ChainAtlasError(
+            f"the product universe ({universe.concordance}) is for {universe.vintage}, the "
+            f"flows are {vintage}; build it with end_use_universe(..., vintage={vintage!r})"
+        )
     chosen = _years(store, vintage, years)
     relation = f"""(
         SELECT f.year, f.exporter, f.importer, f.hs6, f.value, pr.hs2, pr.end_use
@@ -142,6 +154,8 @@ def topk_counts(
     vintage: str | None = None,
     universe: str | Sequence[str] = "intermediate",
     products: Sequence[str] | None = None,
+    high_centrality_quantile: float | None = None,
+    centrality: str = "freeman",
 ) -> pd.DataFrame:
     """Per exporter: products exported, top-k and first places (METHODS §10.2).
 
@@ -149,12 +163,37 @@ def topk_counts(
     counts products where the exporter ranks first in every year of the window separately.
     Columns: exporter, n_exported, n_topk, n_first, n_first_every_year, n_products (universe
     size: products with trade in the window).
+
+    ``high_centrality_quantile`` (e.g. 0.75, S0 item 3/7): count only the globally
+    high-centrality products — a product's centrality (``centrality`` variant, §10.4) is its
+    mean over the window's years, and it is "high" when at least the given quantile of that
+    mean over the universe products traded in the window (linear interpolation). The
+    threshold and the number of such products are in ``attrs``.
     """
     if k < 1:
         raise ChainAtlasError("k must be at least 1")
     base, vintage, chosen = _base(store, vintage, years, universe)
+    attrs: dict = {"universe": getattr(universe, "concordance", universe)}
+    if high_centrality_quantile is not None:
+        if not 0.0 <= high_centrality_quantile <= 1.0:
+            raise ChainAtlasError(f"quantile {high_centrality_quantile} outside [0, 1]")
+        cent = export_centrality(
+            store, chosen, variant=centrality, vintage=vintage, universe=universe
+        )
+        mean = cent.groupby("hs6")["centrality"].mean()
+        threshold = float(mean.quantile(high_centrality_quantile)) if len(mean) else np.nan
+        high = sorted(mean.index[mean >= threshold])
+        if products is not None:
+            high = sorted(set(high) & {str(p) for p in products})
+        products = high
+        attrs.update(
+            centrality=centrality,
+            centrality_quantile=high_centrality_quantile,
+            centrality_threshold=threshold,
+            n_high_centrality=len(high),
+        )
     product_filter = f"WHERE hs6 IN {_in_list(products)}" if products is not None else ""
-    return store.sql(f"""
+    frame = store.sql(f"""
         WITH b AS (SELECT * FROM {base} b0 {product_filter}),
         pooled AS (
             SELECT hs6, exporter, sum(value) AS value FROM b GROUP BY ALL),
@@ -180,6 +219,8 @@ def topk_counts(
         FROM ranked r LEFT JOIN first_all fa USING (exporter)
         GROUP BY r.exporter
         ORDER BY n_topk DESC, n_first DESC, r.exporter""")
+    frame.attrs.update(attrs)
+    return frame
 
 
 # --------------------------------------------------------------------------------------------
@@ -439,7 +480,7 @@ def vulnerability_screen(
             "centrality": centrality,
             "centrality_quantile": centrality_quantile,
             "hhi_quantile": hhi_quantile,
-            "universe": universe,
+            "universe": universe.describe() if hasattr(universe, "describe") else universe,
         },
     )
 

@@ -57,7 +57,7 @@ def register(app: typer.Typer) -> None:
             "--set",
             "--sets",
             help="Comma-separated sets: participation, length, upstreamness, vax, fva-origin, "
-            "linkage, dependence, regional, servicification, hubs, satellite; or 'all'.",
+            "linkage, dependence, regional, servicification, hubs, satellite, rca; or 'all'.",
         ),
         groups: str = typer.Option(
             "NEA,ASEAN-9,EU,USMCA",
@@ -74,6 +74,9 @@ def register(app: typer.Typer) -> None:
         hub_k_min: int = typer.Option(3, "--hub-k-min", help="Hubs: min. largest-supplier degree."),
         hub_top_k: int = typer.Option(2, "--hub-top-k", help="Hubs: suppliers per importer."),
         hub_min_share: float = typer.Option(0.0, "--hub-min-share", help="Hubs: min. share."),
+        hub_sectors: str = typer.Option(
+            None, "--hub-sectors", help="Hubs: sector-level network of these sectors (c14,…)."
+        ),
         no_trade_based: bool = typer.Option(
             False, "--no-trade-based", help="Participation: skip Koopman and ADB trade-based."
         ),
@@ -86,7 +89,7 @@ def register(app: typer.Typer) -> None:
             run_indicators(
                 source, path, years, sets, groups, groups_file, satellite, satellite_name,
                 hub_k_min, hub_top_k, hub_min_share, not no_trade_based, out,
-                backend=backend, scheduler=scheduler,
+                backend=backend, scheduler=scheduler, hub_sectors=split_list(hub_sectors),
             )  # fmt: skip
         except ChainAtlasError as exc:
             fail(exc)
@@ -97,6 +100,7 @@ def run_indicators(
     groups_file: Path | None, satellite: Path | None, satellite_name: str,
     hub_k_min: int, hub_top_k: int, hub_min_share: float, trade_based: bool, out: Path,
     *, backend: str = "local", scheduler: str | None = None,
+    hub_sectors: list[str] | None = None,
 ) -> dict[str, Path]:  # fmt: skip
     """Validate the options (before loading any table), compute the panel and write it."""
     from chainatlas import sources
@@ -132,6 +136,8 @@ def run_indicators(
         "hub_min_share": hub_min_share,
         "satellite_name": satellite_name,
     }
+    if hub_sectors:
+        options["hub_sectors"] = list(hub_sectors)
     if groups_file is not None:
         options["user_groups"] = Path(groups_file)
     if satellite is not None:

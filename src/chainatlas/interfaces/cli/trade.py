@@ -36,6 +36,29 @@ def _universe(text: str) -> str | list[str]:
     return parts[0] if len(parts) == 1 else parts
 
 
+def _chosen_universe(universe: str, concordance: str | None, concordances: Path | None, vintage):
+    """The --universe text, or an EndUseUniverse when --end-use-concordance names one."""
+    if concordance is None:
+        return _universe(universe)
+    from chainatlas.trade.end_use import end_use_universe
+
+    uses = _universe(universe)
+    uses = (uses,) if isinstance(uses, str) else tuple(uses)
+    if "all" in uses:
+        raise ChainAtlasError("--end-use-concordance selects end uses; --universe all has none")
+    return end_use_universe(concordance, vintage, concordances, end_uses=uses)
+
+
+def _universe_label(chosen) -> str:
+    return chosen.describe() if hasattr(chosen, "describe") else f"universe {chosen}"
+
+
+END_USE_HELP = (
+    "End-use concordance for --universe: unsd-majority (the store's), unsd-any, adb-bec4, "
+    "adb-bec4-full (see docs/trade.md)."
+)
+
+
 def _check_out_dir(out: Path) -> None:
     """``--out`` names a directory: refuse an existing file before any work is done."""
     if out.exists() and not out.is_dir():
@@ -188,6 +211,21 @@ def register(app: typer.Typer) -> None:
         years: str = typer.Option(None, "--years", "--year", help="Window, e.g. 2017-2018."),
         k: int = typer.Option(3, "--k", help="Top-k."),
         universe: str = typer.Option("intermediate", "--universe"),
+        end_use_concordance: str = typer.Option(
+            None, "--end-use-concordance", help=END_USE_HELP
+        ),
+        concordances: Path = typer.Option(
+            None, "--concordances", help="Concordance directory (for --end-use-concordance)."
+        ),
+        high_centrality: float = typer.Option(
+            None,
+            "--high-centrality-quantile",
+            help="Count only products whose mean export centrality is at least this quantile "
+            "(e.g. 0.75; S0's high-centrality products).",
+        ),
+        centrality: str = typer.Option(
+            "freeman", "--centrality", help="freeman, hhi, hits or pagerank."
+        ),
         vintage: str = typer.Option(None, "--vintage"),
         out: Path = typer.Option(..., "--out", help="Output .csv or .parquet."),
     ) -> None:
@@ -198,15 +236,25 @@ def register(app: typer.Typer) -> None:
 
         with open_store(db) as store:
             chosen = store.resolve_vintage(vintage)
+            chosen_universe = _chosen_universe(
+                universe, end_use_concordance, concordances, chosen
+            )
             frame = topk_counts(
                 store,
                 parse_years(years, store.years(chosen)),
                 k=k,
                 vintage=chosen,
-                universe=_universe(universe),
+                universe=chosen_universe,
+                high_centrality_quantile=high_centrality,
+                centrality=centrality,
             )
         write_table(frame, out)
-        typer.echo(f"wrote {len(frame):,} exporters to {out}")
+        typer.echo(f"wrote {len(frame):,} exporters to {out} ({_universe_label(chosen_universe)})")
+        if high_centrality is not None:
+            typer.echo(
+                f"high-centrality products ({centrality} >= quantile {high_centrality}: "
+                f"{frame.attrs['centrality_threshold']:.4f}): {frame.attrs['n_high_centrality']:,}"
+            )
 
     @trade_app.command("eu-screen")
     def eu_screen_command(
@@ -327,6 +375,12 @@ def register(app: typer.Typer) -> None:
         ),
         fmt: str = typer.Option("parquet", "--format", help="Per-product table: parquet or csv."),
         top_k: int = typer.Option(3, "--top-k", help="Also write top-k exporter counts."),
+        end_use_concordance: str = typer.Option(
+            None, "--end-use-concordance", help=END_USE_HELP
+        ),
+        concordances: Path = typer.Option(
+            None, "--concordances", help="Concordance directory (for --end-use-concordance)."
+        ),
     ) -> None:
         """Four-class screen, class shares and HS2 composite vulnerability for one importer."""
         _check_trade_out(out, db)
@@ -339,6 +393,9 @@ def register(app: typer.Typer) -> None:
         with open_store(db) as store:
             chosen_vintage = store.resolve_vintage(vintage)
             year_list = parse_years(years, store.years(chosen_vintage))
+            chosen_universe = _chosen_universe(
+                universe, end_use_concordance, concordances, chosen_vintage
+            )
             result = vulnerability_screen(
                 store,
                 importer,
@@ -347,10 +404,10 @@ def register(app: typer.Typer) -> None:
                 centrality=centrality,
                 centrality_quantile=centrality_quantile,
                 hhi_quantile=hhi_quantile,
-                universe=_universe(universe),
+                universe=chosen_universe,
             )
             counts = topk_counts(
-                store, year_list, k=top_k, vintage=chosen_vintage, universe=_universe(universe)
+                store, year_list, k=top_k, vintage=chosen_vintage, universe=chosen_universe
             )
         out.mkdir(parents=True, exist_ok=True)
         write_table(result.products, out / f"products.{fmt}")
@@ -364,6 +421,7 @@ def register(app: typer.Typer) -> None:
                 "vintage": result.vintage,
                 "years": result.years,
                 "database": str(db),
+                "product_universe": _universe_label(chosen_universe),
                 **result.parameters,
             },
             out / "parameters.json",
