@@ -35,8 +35,8 @@ WEEKS_PER_YEAR = 52
 DYNAMIC_NOTE = (
     "dynamic ARIO model (boario): production capacity lost with the destroyed capital, input "
     "inventories, overproduction and rebuilding (or exogenous recovery) over weekly steps; the "
-    "weekly base is the annual table / 52; final demand unmet is final demand not delivered in "
-    "the week (orders are not carried over as backlog in the final-demand measure)"
+    "weekly base is the annual table / 52; final demand unmet is the final demand not "
+    "delivered in the week"
 )
 
 
