@@ -96,6 +96,8 @@ def outcome_measures(model: MRIOModel, outcome: Outcome) -> dict[str, np.ndarray
 
 
 def _export_direct(model: MRIOModel, outcome: Outcome) -> np.ndarray:
+    if outcome.exports_direct is not None:
+        return outcome.exports_direct
     if outcome.model_kind != "leontief":
         return np.full(model.GN, np.nan)
     return exports_from(model, outcome.A_new, model.x, outcome.Y_full_new) - model.total_exports

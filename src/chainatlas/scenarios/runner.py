@@ -13,6 +13,7 @@ import pandas as pd
 
 from chainatlas.core.model import MRIOModel
 from chainatlas.errors import ChainAtlasError
+from chainatlas.scenarios.constrained import apply_supply_constrained, binding_table
 from chainatlas.scenarios.prices import tariff_prices
 from chainatlas.scenarios.results import (
     base_measures,
@@ -43,6 +44,7 @@ class ScenarioResult:
     tables: dict[str, pd.DataFrame]
     summary_markdown: str
     notes: list[str] = field(default_factory=list)
+    charts: dict[str, str] = field(default_factory=dict)  # file name -> HTML (dynamic runs)
 
     def write(self, out_dir: str | os.PathLike[str], fmt: str = "parquet") -> list[Path]:
         """Write each table as ``<name>.parquet`` (or .csv) and ``summary.md``, atomically."""
@@ -60,6 +62,12 @@ class ScenarioResult:
         try:
             for name, frame in self.tables.items():
                 written.append(write_table(frame, target / f"{name}.{fmt}"))
+            for name, html in self.charts.items():
+                written.append(
+                    atomic_write(
+                        target / name, lambda tmp, html=html: tmp.write_text(html, "utf-8")
+                    )
+                )
             written.append(
                 atomic_write(
                     summary, lambda tmp: tmp.write_text(self.summary_markdown, encoding="utf-8")
@@ -193,6 +201,16 @@ def run_scenario_year(spec: ScenarioSpec, model: MRIOModel) -> dict[str, pd.Data
 def _run_shock(shock, model, labels, base_cache, collected, groups) -> list[str]:
     """Run one resolved shock, append its tables to ``collected``; returns its notes."""
     notes: list[str] = []
+    if shock.spec.kind == "dynamic":
+        from chainatlas.scenarios.dynamic import dynamic_tables, run_dynamic
+
+        run = run_dynamic(model, dict(shock.params))
+        cs, country = dynamic_tables(model, run, labels)
+        collected["dynamic_country_sector"].append(cs)
+        collected["dynamic_country"].append(country)
+        notes += run.notes
+        notes.append(f"boario run time {run.seconds:.1f} s")
+        return notes
     if shock.spec.kind == "tariff":
         outcome = tariff_prices(model, shock.params["entries"])
         cs, country = price_tables(model, outcome, labels)
@@ -207,7 +225,11 @@ def _run_shock(shock, model, labels, base_cache, collected, groups) -> list[str]
         return notes
     if "base" not in base_cache:
         base_cache["base"] = base_measures(model)
-    outcome = QUANTITY_SHOCKS[shock.spec.kind](model, dict(shock.params))
+    if shock.spec.kind == "supply_constrained":
+        outcome, solution = apply_supply_constrained(model, dict(shock.params))
+        collected["binding_inputs"].append(binding_table(model, solution, labels))
+    else:
+        outcome = QUANTITY_SHOCKS[shock.spec.kind](model, dict(shock.params))
     cs, country = quantity_tables(model, outcome, base_cache["base"], labels)
     collected["country_sector"].append(cs)
     collected["country"].append(country)
@@ -291,7 +313,23 @@ def run_scenario(
         if frames:
             tables[name] = pd.concat(frames, ignore_index=True)
     summary = summary_markdown(spec, tables, models)
-    return ScenarioResult(spec=spec, tables=tables, summary_markdown=summary)
+    return ScenarioResult(
+        spec=spec, tables=tables, summary_markdown=summary, charts=_dynamic_charts(spec, tables)
+    )
+
+
+def _dynamic_charts(spec: ScenarioSpec, tables: dict[str, pd.DataFrame]) -> dict[str, str]:
+    """One plotly time-series page per dynamic shock and year: dynamic_<shock>_<year>.html."""
+    country = tables.get("dynamic_country")
+    if country is None or country.empty:
+        return {}
+    from chainatlas.reporting.scenario_charts import dynamic_chart_html
+
+    charts = {}
+    for (shock, year), frame in country.groupby(["shock", "year"], sort=False):
+        title = f"{spec.name}: {shock} ({year}), weekly ARIO run (boario)"
+        charts[f"dynamic_{shock}_{year}.html"] = dynamic_chart_html(frame, title, top=spec.top)
+    return charts
 
 
 # ---------------------------------------------------------------------- summary
@@ -327,6 +365,8 @@ def summary_markdown(
                 lines += [shock.description.strip(), ""]
             if shock.kind == "tariff":
                 lines += _price_summary(prices, shock.id, year, spec.top)
+            elif shock.kind == "dynamic":
+                lines += _dynamic_summary(tables, shock.id, year, spec.top, models[year].units)
             else:
                 lines += _quantity_summary(country, shock.id, year, spec.top, models[year].units)
             if not refs.empty:
@@ -383,6 +423,38 @@ def _quantity_summary(
             f"{_fmt(wide.loc[code, 'gdp'], 1)} | {_fmt(pct.loc[code, 'gdp'], 3)} | "
             f"{_fmt(wide.loc[code, 'vax'], 1)} |"
         )
+    lines.append("")
+    return lines
+
+
+def _dynamic_summary(
+    tables: dict[str, pd.DataFrame], shock_id: str, year: int, top: int, units: str
+) -> list[str]:
+    country = tables.get("dynamic_country", pd.DataFrame())
+    if country.empty:
+        return ["(no dynamic results)", ""]
+    frame = country[(country["shock"] == shock_id) & (country["year"] == year)]
+    production = frame[frame["measure"] == "production"]
+    unmet = frame[frame["measure"] == "final_demand_unmet"]
+    loss = production.groupby("country")["change"].sum()
+    lost_fd = unmet.groupby("country")["value"].sum()
+    weeks = int(production["week"].max())
+    world = production.groupby("week")[["base", "change"]].sum()
+    trough = world["change"].idxmin()
+    lines = [
+        f"Weekly ARIO run over {weeks} weeks ({units}): world production lost over the run "
+        f"{_fmt(loss.sum())}, final demand unmet {_fmt(lost_fd.sum())}; the deepest week is "
+        f"week {trough} ({_fmt(100 * world.loc[trough, 'change'] / world.loc[trough, 'base'], 3)}"
+        f"% of weekly world output). Chart: dynamic_{shock_id}_{year}.html.",
+        "",
+        f"Largest cumulative production losses (top {top}; RoW not ranked):",
+        "",
+        "| country | Δ production over the run | final demand unmet |",
+        "|---|---:|---:|",
+    ]
+    ranked = loss.drop("ROW", errors="ignore").sort_values().head(top)
+    for code, value in ranked.items():
+        lines.append(f"| {code} | {_fmt(value, 1)} | {_fmt(lost_fd.get(code, 0.0), 1)} |")
     lines.append("")
     return lines
 

@@ -50,7 +50,7 @@ LEONTIEF_NOTE = (
 class Outcome:
     """A quantity shock's counterfactual table and the split of the change in output."""
 
-    model_kind: str  # "leontief" | "ghosh"
+    model_kind: str  # "leontief" | "ghosh" | "constrained"
     x_new: np.ndarray  # (GN,)
     va_new: np.ndarray  # (GN,)
     A_new: np.ndarray  # (GN, GN) input coefficients of the counterfactual table
@@ -61,6 +61,7 @@ class Outcome:
     va_impulse: np.ndarray  # (GN,) part of ΔVA from the impulse (incl. Δva for Ghosh)
     va_local: np.ndarray  # (GN,) impulse + domestic propagation, in VA
     solver: ShockedLeontief | None = None  # solves with I − A_new (Leontief shocks)
+    exports_direct: np.ndarray | None = None  # first-round export change, where not Leontief
     notes: list[str] = field(default_factory=list)
 
 

@@ -26,15 +26,29 @@ import numpy as np
 from chainatlas.core.model import MRIOModel
 from chainatlas.errors import ChainAtlasError, ValidationError
 
-SHOCK_KINDS = ("demand", "supply", "extraction", "supply_cut", "relocation", "tariff")
+SHOCK_KINDS = (
+    "demand",
+    "supply",
+    "extraction",
+    "supply_cut",
+    "relocation",
+    "tariff",
+    "supply_constrained",
+    "dynamic",
+)
 OUTPUT_TABLES = (
     "country",
     "country_sector",
     "groups",
     "prices_country_sector",
     "prices_country",
+    "binding_inputs",
+    "dynamic_country_sector",
+    "dynamic_country",
     "notes",
 )
+RATIONING = ("proportional", "final_last", "final_first")
+DYNAMIC_EVENTS = ("rebuild", "recovery")
 EXTRACTION_MODES = ("total", "backward", "forward")
 FLOW_KINDS = ("intermediate", "final", "both")
 PROPAGATIONS = ("leontief", "ghosh")
@@ -192,6 +206,33 @@ _KIND_KEYS: dict[str, set[str]] = {
         "flows",
     },
     "tariff": {"rates"},
+    "supply_constrained": {
+        "suppliers",
+        "supplier_sectors",
+        "users",
+        "user_sectors",
+        "change",
+        "flows",
+        "substitution",
+        "rationing",
+        "min_input_share",
+        "tolerance",
+        "max_iterations",
+    },
+    "dynamic": {
+        "countries",
+        "sectors",
+        "capacity_loss",
+        "weeks",
+        "event",
+        "recovery_weeks",
+        "rebuild_weeks",
+        "rebuilding_sectors",
+        "inventory_weeks",
+        "overproduction_max",
+        "overproduction_weeks",
+        "capital_to_va",
+    },
 }
 _RATE_KEYS = {"exporters", "importers", "sectors", "user_sectors", "rate", "coverage", "label"}
 _REFERENCE_KEYS = {"label", "measure", "value", "countries", "exclude", "source", "note"}
@@ -500,6 +541,101 @@ def _parse_supply_cut(entry, key, options, problems) -> None:
         )
 
 
+def _positive_int(value: Any, key: str, problems: _Problems, *, low: int = 1) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        problems.add(key, f"expected an integer >= {low}, got {value!r}")
+        return None
+    return value
+
+
+def _parse_supply_constrained(entry, key, options, problems) -> None:
+    """The supply_cut selection keys plus the constrained model's options."""
+    _parse_supply_cut({**entry, "propagation": "leontief"}, key, options, problems)
+    options.pop("propagation", None)
+    change = options.get("change")
+    if change is not None and change > 0:
+        problems.add(
+            f"{key}.change",
+            f"a supply-constrained shock cuts supply: change must lie in [-1, 0], got {change:g}",
+        )
+    options["substitution"] = _share(
+        entry.get("substitution", 0.0), f"{key}.substitution", problems
+    )
+    options["rationing"] = _choice(
+        entry.get("rationing", "proportional"), f"{key}.rationing", RATIONING, problems
+    )
+    options["min_input_share"] = _share(
+        entry.get("min_input_share", 0.0), f"{key}.min_input_share", problems
+    )
+    tolerance = _number(entry.get("tolerance", 1e-10), f"{key}.tolerance", problems)
+    if tolerance is not None and not 0 < tolerance < 1:
+        problems.add(f"{key}.tolerance", f"must lie in (0, 1), got {tolerance:g}")
+    options["tolerance"] = tolerance
+    options["max_iterations"] = _positive_int(
+        entry.get("max_iterations", 1000), f"{key}.max_iterations", problems
+    )
+
+
+def _parse_dynamic(entry, key, options, problems) -> None:
+    """A capacity-loss event for boario's ARIO model (weekly steps)."""
+    if "countries" not in entry:
+        problems.add(f"{key}.countries", "missing: the countries whose capacity is hit")
+    options["countries"] = _labels(
+        entry.get("countries", []), f"{key}.countries", problems, allow_empty=False
+    )
+    options["sectors"] = _labels(
+        entry.get("sectors", ALL), f"{key}.sectors", problems, allow_empty=False
+    )
+    if "capacity_loss" not in entry:
+        problems.add(f"{key}.capacity_loss", "missing: the share of productive capital lost")
+    loss = _share(entry.get("capacity_loss", 0.0), f"{key}.capacity_loss", problems)
+    if loss is not None and not 0 < loss < 1:
+        problems.add(f"{key}.capacity_loss", f"must lie in (0, 1), got {loss:g}")
+    options["capacity_loss"] = loss
+    options["weeks"] = _positive_int(entry.get("weeks", 52), f"{key}.weeks", problems, low=2)
+    event = _choice(entry.get("event", "rebuild"), f"{key}.event", DYNAMIC_EVENTS, problems)
+    options["event"] = event
+    for name, default in (
+        ("recovery_weeks", 26),
+        ("rebuild_weeks", 26),
+        ("inventory_weeks", 4),
+        ("overproduction_weeks", 52),
+    ):
+        options[name] = _positive_int(entry.get(name, default), f"{key}.{name}", problems)
+    alpha = _number(entry.get("overproduction_max", 1.25), f"{key}.overproduction_max", problems)
+    if alpha is not None and alpha < 1:
+        problems.add(f"{key}.overproduction_max", f"must be >= 1 (1 = none), got {alpha:g}")
+    options["overproduction_max"] = alpha
+    ratio = _number(entry.get("capital_to_va", 4.0), f"{key}.capital_to_va", problems)
+    if ratio is not None and ratio <= 0:
+        problems.add(f"{key}.capital_to_va", f"must be > 0, got {ratio:g}")
+    options["capital_to_va"] = ratio
+    rebuilding = entry.get("rebuilding_sectors")
+    if event == "rebuild":
+        if not isinstance(rebuilding, Mapping) or not rebuilding:
+            problems.add(
+                f"{key}.rebuilding_sectors",
+                'event = "rebuild" needs a table sector -> share of the rebuilding demand '
+                '(e.g. { c18 = 0.7, c13 = 0.3 }) summing to 1',
+            )
+            rebuilding = {}
+        shares = {
+            str(sector): _share(share, f"{key}.rebuilding_sectors.{sector}", problems)
+            for sector, share in rebuilding.items()
+        }
+        if shares and all(v is not None for v in shares.values()):
+            total = sum(shares.values())
+            if abs(total - 1.0) > 1e-9:
+                problems.add(f"{key}.rebuilding_sectors", f"shares must sum to 1, got {total:.6g}")
+        options["rebuilding_sectors"] = shares
+    else:
+        if rebuilding is not None:
+            problems.add(
+                f"{key}.rebuilding_sectors", 'only for event = "rebuild" (recovery has none)'
+            )
+        options["rebuilding_sectors"] = {}
+
+
 def _parse_relocation(entry, key, options, problems) -> None:
     country = entry.get("country")
     if not isinstance(country, str) or not country:
@@ -637,6 +773,8 @@ _KIND_PARSERS = {
     "supply_cut": _parse_supply_cut,
     "relocation": _parse_relocation,
     "tariff": _parse_tariff,
+    "supply_constrained": _parse_supply_constrained,
+    "dynamic": _parse_dynamic,
 }
 
 
@@ -982,6 +1120,33 @@ def _resolve_tariff(shock: ShockSpec, r: _Resolver) -> dict[str, Any]:
     return {"entries": entries}
 
 
+def _resolve_supply_constrained(shock: ShockSpec, r: _Resolver) -> dict[str, Any]:
+    o = shock.options
+    params = _resolve_supply_cut(
+        ShockSpec(shock.index, shock.kind, shock.id, shock.description,
+                  {**o, "propagation": "leontief"}, shock.references),
+        r,
+    )  # fmt: skip
+    for name in ("substitution", "rationing", "min_input_share", "tolerance", "max_iterations"):
+        params[name] = o[name]
+    return params
+
+
+def _resolve_dynamic(shock: ShockSpec, r: _Resolver) -> dict[str, Any]:
+    o, key = shock.options, shock.key
+    rows = r.rows(
+        r.countries(o["countries"], f"{key}.countries"), r.sectors(o["sectors"], f"{key}.sectors")
+    )
+    rebuilding = {}
+    for sector, share in o["rebuilding_sectors"].items():
+        found = r.sectors([sector], f"{key}.rebuilding_sectors.{sector}")
+        if found:
+            rebuilding[r.model.sectors[found[0]]] = share
+    params = {name: o[name] for name in o if name not in ("countries", "sectors")}
+    params.update({"rows": rows, "rebuilding_sectors": rebuilding})
+    return params
+
+
 _RESOLVERS = {
     "demand": _resolve_demand,
     "supply": _resolve_supply,
@@ -989,4 +1154,6 @@ _RESOLVERS = {
     "supply_cut": _resolve_supply_cut,
     "relocation": _resolve_relocation,
     "tariff": _resolve_tariff,
+    "supply_constrained": _resolve_supply_constrained,
+    "dynamic": _resolve_dynamic,
 }
