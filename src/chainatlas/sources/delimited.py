@@ -270,3 +270,45 @@ def country_major(
     expected = [(c, s) for c in countries for s in sectors]
     check_labels_equal([tuple(x[:2]) for x in labels], expected, file=file, kind=kind)
     return countries, sectors
+
+
+def iter_row_blocks(
+    file: TextFile, *, sep: str, n_columns: int, what: str = "", block_size: int = 1 << 24
+) -> Iterator[tuple[int, np.ndarray]]:
+    """Stream an unlabelled numeric matrix as (first row, block of rows) pieces.
+
+    For matrices too large to hold twice (GLORIA's T is 39 360 × 39 360): the caller keeps
+    only the sub-blocks it needs. Errors name the line and column, as :func:`read_block`.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    names = [f"c{i}" for i in range(n_columns)]
+    start = 0
+    try:
+        with file.open_binary() as handle:
+            reader = pacsv.open_csv(
+                handle,
+                read_options=pacsv.ReadOptions(column_names=names, block_size=block_size),
+                parse_options=pacsv.ParseOptions(delimiter=sep),
+                convert_options=pacsv.ConvertOptions(
+                    column_types={n: pa.float64() for n in names}
+                ),
+            )
+            for batch in reader:
+                block = np.empty((batch.num_rows, n_columns))
+                for j in range(n_columns):
+                    column = batch.column(j)
+                    if column.null_count:
+                        row = int(np.flatnonzero(column.is_null().to_numpy(
+                            zero_copy_only=False))[0])  # fmt: skip
+                        raise ValidationError(
+                            f"{what or 'table'}: empty cell", path=str(file),
+                            location=f"line {start + row + 1}, column {j + 1}",
+                        )  # fmt: skip
+                    block[:, j] = column.to_numpy()
+                yield start, block
+                start += batch.num_rows
+    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError):
+        _locate_bad_cell(file, sep=sep, skip_lines=0, label_columns=0, n_fields=n_columns,
+                         what=what)  # fmt: skip

@@ -358,12 +358,15 @@ def load_exiobase3(
     units = sorted(set(_unit_table(release, params.get("unit", {}).get("name", "unit.txt"))
                        .values()))  # fmt: skip
     file_year = release.year if release.year is not None else year
+    fd_codes = [FD_CODES.get(c.lower(), c) for c in categories]
+    if len(set(fd_codes)) != len(fd_codes):
+        fd_codes = list(categories)
     model = MRIOModel.from_arrays(
         Z,
         Y_full,
         countries=[to_iso3(c, source="exiobase") for c in countries],
         sectors=sectors,
-        fd_categories=[FD_CODES.get(c.lower(), c) for c in categories],
+        fd_categories=fd_codes,
         fd_category_names=categories,
         x=x,
         rebalance=False if rebalance is None else rebalance,
@@ -371,8 +374,7 @@ def load_exiobase3(
         year=file_year,
         source="exiobase3",
         units=(", ".join(units) if units else "M.EUR") + ", current prices",
-        inventory_category="INVNT" if any(FD_CODES.get(c.lower()) == "INVNT"
-                                          for c in categories) else None,  # fmt: skip
+        inventory_category="INVNT" if "INVNT" in fd_codes else None,
         origin=str(core.file),
     )
     if notes:
