@@ -157,7 +157,7 @@ def _read(file: TextFile, shape: tuple[int, int], what: str) -> np.ndarray:
 @register(
     "gloria",
     list_years=gloria_years,
-    description="GLORIA release 059 (ielab.info): GLORIA_MRIOs_59_YYYY + SatelliteAccounts + ReadMe",
+    description="GLORIA release 059 (ielab.info): GLORIA_MRIOs_59_YYYY, SatelliteAccounts, ReadMe",
 )
 def load_gloria(path: Path, year: int | None = None, *, extensions: bool = True) -> MRIOModel:
     """One GLORIA year at basic prices (Markup001) as a product-by-product table."""
@@ -186,7 +186,8 @@ def load_gloria(path: Path, year: int | None = None, *, extensions: bool = True)
     version, item_path = found[year]
     if version.lstrip("0") != "59":
         raise ValidationError(
-            f"GLORIA release {version}: this loader reads the release 059 layout", path=str(item_path)
+            f"GLORIA release {version}: this loader reads the release 059 layout",
+            path=str(item_path),
         )
     labels = _readme(path, "59")
     regions, sectors = labels["Region_acronyms"], labels["Sector_names"]
