@@ -115,12 +115,12 @@ def _read_account(key: str, item: Path, model: MRIOModel, year: int) -> Extensio
             raise ValidationError(f"not a readable zip: {exc}", path=str(item)) from None
         files = {Path(n).name: n for n in archive.namelist() if n.lower().endswith(".xls")}
     sector_of = _isic_to_sector(model)
-    G, N, F = model.G, model.N, model.F
+    N, F = model.N, model.F
     hh = model.fd_categories.index(HOUSEHOLDS_FD) if HOUSEHOLDS_FD in model.fd_categories else 0
     stressors: list[str] | None = None
     unit_header = ""
     blocks, fd_blocks = [], []
-    for g, (iso, own) in enumerate(zip(model.countries, model.source_countries, strict=True)):
+    for iso, own in zip(model.countries, model.source_countries, strict=True):
         codes = {iso.upper(), own.upper(), "ROM" if iso == "ROU" else iso.upper()}
         hits = [n for n in files if n.split("_", 1)[0].upper() in codes]
         if not hits:
