@@ -46,7 +46,8 @@ OPTION_KEYS = {
     "hub_k_min": "hubs: largest-supplier out-degree for a hub (default 3)",
     "hub_top_k": "hubs: suppliers per importer in the graph (default 2)",
     "hub_min_share": "hubs: minimum importer share for a graph edge (default 0)",
-    "satellite": "satellite: CSV path or DataFrame (country, sector, value[, year])",
+    "satellite": "satellite: CSV path or DataFrame (country, sector, value[, year]), or "
+    "EXTENSION:STRESSOR naming one of the table's satellite accounts",
     "satellite_name": "satellite: indicator prefix (default 'satellite')",
     "manufacturing_sectors": "servicification: manufacturing sector codes",
     "services_sectors": "servicification: services sector codes",
@@ -167,7 +168,9 @@ def compute_indicator_sets(
             frame.attrs["missing_members"] = {g.name: list(g.missing) for g in resolved}
         elif name == "satellite":
             if options.get("satellite") is None:
-                raise ChainAtlasError("the satellite set needs a satellite CSV (--satellite)")
+                raise ChainAtlasError(
+                    "the satellite set needs --satellite: a CSV or EXTENSION:STRESSOR"
+                )
             frame = trends.satellite_footprint(
                 model,
                 options["satellite"],
