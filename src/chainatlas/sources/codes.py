@@ -33,6 +33,7 @@ ADB_TO_ISO3 = {
     "FIJ": "FJI",
     "KUW": "KWT",
     "UAE": "ARE",
+    "TAJ": "TJK",  # in the 75-economy tables (2022-)
     "KAZ": "KAZ",
     "KGZ": "KGZ",
     "PAK": "PAK",

@@ -116,7 +116,9 @@ def numeric_block(
     )
     bad = ~np.isfinite(values)
     if blank_as_zero and bad.any():
-        blank = np.array([v is None for v in flat]) & bad
+        # empty, or a cell holding only spaces (ADB writes ' ' for zero)
+        blank = np.array([v is None or (isinstance(v, str) and not v.strip()) for v in flat])
+        blank &= bad
         values[blank] = 0.0
         bad &= ~blank
     if bad.any():
