@@ -116,7 +116,8 @@ def read_block(
                 ),
                 parse_options=pacsv.ParseOptions(delimiter=sep),
                 convert_options=pacsv.ConvertOptions(
-                    column_types=types, strings_can_be_null=False, quoted_strings_can_be_null=False
+                    column_types=types, strings_can_be_null=False,
+                    quoted_strings_can_be_null=False, null_values=[],  # 'n/a', 'NA' are errors
                 ),
             )
     except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError):
@@ -292,7 +293,7 @@ def iter_row_blocks(
                 read_options=pacsv.ReadOptions(column_names=names, block_size=block_size),
                 parse_options=pacsv.ParseOptions(delimiter=sep),
                 convert_options=pacsv.ConvertOptions(
-                    column_types={n: pa.float64() for n in names}
+                    column_types={n: pa.float64() for n in names}, null_values=[]
                 ),
             )
             for batch in reader:
