@@ -36,7 +36,7 @@ def _workbook(path, economies, seed=3, spaces=True):
 def test_newest_names_and_layout(tmp_path):
     """ADB-MRIO-2024_August 2025-62.xlsx: version given as a suffix; ' ' cells are 0; the
     note row after r69 is ignored; numbers land in place."""
-    path, table = _workbook(tmp_path / "ADB-MRIO-2024_August 2025-62.xlsx", ["PRC", "TAJ", "RoW"])
+    _, table = _workbook(tmp_path / "ADB-MRIO-2024_August 2025-62.xlsx", ["PRC", "TAJ", "RoW"])
     model = chainatlas.load("adb", tmp_path, 2024)
     assert model.countries == ("CHN", "TJK", "ROW")
     assert model.source_countries == ("PRC", "TAJ", "RoW")
@@ -55,7 +55,7 @@ def test_versions_and_prices_of_one_year(tmp_path):
     _, t72 = _workbook(tmp_path / "ADB-MRIO72-2024_August 2025.xlsx", ["PRC", "UAE", "RoW"], 2)
     _, tk = _workbook(tmp_path / "ADB MRIO 2024, at constant 2010 prices_Jan 2025.xlsx",
                       ["PRC", "KUW", "RoW"], seed=4)  # fmt: skip
-    with pytest.raises(ChainAtlasError, match="several workbooks for 2024.*economies=62, 72"):
+    with pytest.raises(ChainAtlasError, match=r"several workbooks for 2024.*economies=62, 72"):
         chainatlas.load("adb", tmp_path, 2024)
     m72 = chainatlas.sources.load("adb", tmp_path, 2024, economies=72)
     assert m72.countries == ("CHN", "ARE", "ROW")
