@@ -12,6 +12,7 @@ never be silently changed by a caller.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -76,6 +77,8 @@ class MRIOModel:
     # Split/grouped economies (core/layout.py): the arrays are a padded uniform view whose
     # ``sectors`` are P·N slots; None for an ordinary uniform table.
     layout: EconomyLayout | None = None
+    # satellite accounts (core/extensions.py): F (stressors x GN), F_Y, units; see with_extensions
+    extensions: tuple = ()
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -480,6 +483,32 @@ class MRIOModel:
             if G * P * N
             else self
         )
+
+    # ------------------------------------------------------------------ extensions, pymrio
+    def with_extensions(self, extensions) -> MRIOModel:
+        """The same table with these satellite accounts (checked against its shape)."""
+        from chainatlas.core.extensions import check_against_model
+
+        return dataclasses.replace(self, extensions=check_against_model(extensions, self))
+
+    def extension(self, name: str):
+        """The satellite account called ``name`` (clear error listing the others)."""
+        from chainatlas.core.extensions import find_extension
+
+        return find_extension(self.extensions, name)
+
+    @classmethod
+    def from_pymrio(cls, io, **options) -> MRIOModel:
+        """Build from a ``pymrio.IOSystem`` (sources/pymrio_io.py)."""
+        from chainatlas.sources.pymrio_io import model_from_pymrio
+
+        return model_from_pymrio(io, **options)
+
+    def to_pymrio(self):
+        """This table (and its extensions) as a ``pymrio.IOSystem`` (sources/pymrio_io.py)."""
+        from chainatlas.sources.pymrio_io import model_to_pymrio
+
+        return model_to_pymrio(self)
 
     # ------------------------------------------------------------------ dimensions, labels
     @property

@@ -49,7 +49,8 @@ OPTION_KEYS = {
     "hub_top_k": "hubs: suppliers per importer in the graph (default 2)",
     "hub_min_share": "hubs: minimum importer share for a graph edge (default 0)",
     "hub_sectors": "hubs: exporting sectors for a sector-level network (e.g. ['c14'])",
-    "satellite": "satellite: CSV path or DataFrame (country, sector, value[, year])",
+    "satellite": "satellite: CSV path or DataFrame (country, sector, value[, year]), or "
+    "EXTENSION:STRESSOR naming one of the table's satellite accounts",
     "satellite_name": "satellite: indicator prefix (default 'satellite')",
     "manufacturing_sectors": "servicification: manufacturing sector codes",
     "services_sectors": "servicification: services sector codes",
@@ -174,7 +175,9 @@ def compute_indicator_sets(
             frame.attrs["missing_members"] = {g.name: list(g.missing) for g in resolved}
         elif name == "satellite":
             if options.get("satellite") is None:
-                raise ChainAtlasError("the satellite set needs a satellite CSV (--satellite)")
+                raise ChainAtlasError(
+                    "the satellite set needs --satellite: a CSV or EXTENSION:STRESSOR"
+                )
             frame = trends.satellite_footprint(
                 model,
                 options["satellite"],

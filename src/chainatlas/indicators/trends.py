@@ -9,8 +9,9 @@
 * :func:`servicification` — services VA content of manufacturing exports,
   Σ_{j∈mfg(s)} Σ_{i∈serv} v_i B_ij e_j / Σ_{j∈mfg(s)} e_j, domestic/foreign services; and
   trade intensity e/x by sector.
-* :func:`satellite_footprint` — any satellite per country-sector (CO2, employment…):
-  f = sat ⊘ x; embodied in exports Σ_t f_t B_ts e_s* (domestic f_s B_ss e_s*), consumption-
+* :func:`satellite_footprint` — any satellite per country-sector (CO2, employment…), from a
+  CSV or from the table's own satellite accounts (``model.extensions``): f = sat ⊘ x;
+  embodied in exports Σ_t f_t B_ts e_s* (domestic f_s B_ss e_s*), consumption-
   based CBA_r = f B Y_·r, production-based PBA_s; Σ CBA = Σ PBA.
 """
 
@@ -22,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from chainatlas.core.extensions import resolve_stressor
 from chainatlas.core.groups import ResolvedGroup
 from chainatlas.core.model import MRIOModel
 from chainatlas.errors import ChainAtlasError, DataNotFoundError, ValidationError
@@ -218,6 +220,14 @@ def servicification(
 
 
 # --- satellite accounts -------------------------------------------------------------------
+def is_extension_spec(satellite: object, model: MRIOModel) -> bool:
+    """A string naming one of the model's satellite accounts (``EXTENSION:STRESSOR``), not a
+    CSV path: used when it is not an existing file and does not end in .csv."""
+    if not isinstance(satellite, str):
+        return False
+    return not Path(satellite).is_file() and not satellite.lower().endswith(".csv")
+
+
 def read_satellite(
     source: str | Path | pd.DataFrame, model: MRIOModel, name: str | None = None
 ) -> np.ndarray:
@@ -297,14 +307,25 @@ def satellite_footprint(
 ) -> pd.DataFrame:
     """Embodied satellite (e.g. CO2) in exports, consumption- and production-based totals.
 
+    ``satellite``: a (GN,) array, a CSV path or DataFrame (country, sector, value), or the
+    name of one of the table's satellite accounts, ``EXTENSION:STRESSOR`` (e.g.
+    ``"Air Emission Accounts:CO2"``; the stressor alone when only one extension has it).
+    From an extension with final-demand use F_Y, ``direct_final_demand`` and
+    ``cba_with_direct`` (the footprint including households' own emissions) are added.
     Columns: year, country, indicator, value (country rows then group rows, member-sum).
     """
     resolved = resolve(model, groups, user_groups)
-    values = (
-        np.asarray(satellite, dtype=float)
-        if isinstance(satellite, np.ndarray)
-        else read_satellite(satellite, model)
-    )
+    direct_fd = None  # F_Y: emitted by final demand itself (households' fuel…), (G*F,)
+    unit = None
+    if isinstance(satellite, np.ndarray):
+        values = np.asarray(satellite, dtype=float)
+    elif is_extension_spec(satellite, model):
+        ext, row = resolve_stressor(model.extensions, str(satellite))
+        values = np.array(ext.F[row])
+        direct_fd = None if ext.F_Y is None else np.array(ext.F_Y[row])
+        unit = f"{ext.name}: {ext.stressors[row]} ({ext.units[row]})"
+    else:
+        values = read_satellite(satellite, model)
     if values.shape != (model.GN,):
         raise ValidationError(f"satellite has shape {values.shape}, expected ({model.GN},)")
     intensity = values * model.inverse_output  # f = sat ⊘ x (0 where x = 0)
@@ -328,6 +349,10 @@ def satellite_footprint(
     W = np.vstack(W)
     labels.append("WORLD")
     W = np.vstack([W, np.ones((1, model.G))])
+    if direct_fd is not None:
+        # direct final-demand use by the consuming country (pymrio: F_Y summed by region)
+        parts["direct_final_demand"] = direct_fd.reshape(model.G, model.F).sum(axis=1)
+        parts["cba_with_direct"] = parts["cba"] + parts["direct_final_demand"]
     totals = {k: W @ v for k, v in parts.items()}
     totals["balance_pba_minus_cba"] = totals["pba"] - totals["cba"]
     totals["export_intensity"] = safe_divide(
@@ -345,6 +370,13 @@ def satellite_footprint(
     notes = [
         f"{name}: f = satellite ⊘ x; exports Σ_t f_t B_ts e_s*; CBA_r = f B Y_·r; PBA = Σ sat",
     ]
+    if unit is not None:
+        notes.append(f"{name}: satellite account {unit} as published with the table")
+    if direct_fd is not None:
+        notes.append(
+            f"{name}: cba_with_direct = CBA_r + direct final-demand use F_Y of country r "
+            "(pymrio's D_cba_reg + F_Y)"
+        )
     if no_output.any():
         notes.append(
             f"{int(no_output.sum())} country-sector(s) with zero output but non-zero satellite: "

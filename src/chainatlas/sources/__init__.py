@@ -17,7 +17,10 @@ from chainatlas.sources.paths import cache_dir, resolve_path
 from chainatlas.sources.registry import get_source, source_names
 
 # Optional loader modules register themselves on import; they live beside this file.
-for _module in ("wiod_excel", "oecd_icio", "adb", "generic"):
+for _module in (
+    "wiod_excel", "oecd_icio", "adb", "generic", "exiobase", "eora", "gloria", "figaro",
+    "pymrio_io", "detect",
+):
     try:
         __import__(f"chainatlas.sources.{_module}")
     except ModuleNotFoundError as _exc:  # a loader not written yet

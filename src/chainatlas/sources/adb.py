@@ -42,9 +42,13 @@ ADB_LAYOUT = SheetLayout(
     intermediate_total_rows=frozenset({"r60"}),
     output_rows=frozenset({"r69", "GO"}),
 )
-# ADB-MRIO-2022_Dec2023.xlsx, ADB-MRIO62-2019_Dec2022.xlsx, ADB-MRIO72-2024_August 2025.xlsx
+# ADB-MRIO-2022_Dec2023.xlsx, ADB-MRIO62-2019_Dec2022.xlsx, ADB-MRIO72-2024_August 2025.xlsx,
+# ADB-MRIO-2024_August 2025-62.xlsx (version as a suffix), ADB-MRIO-2022-July 2025.xlsx (75
+# economies), ADB MRIO 2019, at constant 2010 prices_Jan 2025.xlsx (constant prices)
 ADB_FILE = re.compile(
-    r"^ADB[-_ ]?MRIO(?P<version>\d{2})?[-_ ]+(?P<year>\d{4})(?!\d).*\.xlsx$", re.I
+    r"^ADB[-_ ]?MRIO(?P<version>\d{2})?[-_ ]+(?P<year>\d{4})(?!\d)"
+    r"(?P<rest>.*?)(?:-(?P<suffix>62|72|75))?\.xlsx$",
+    re.I,
 )
 
 
@@ -68,10 +72,16 @@ def adb_years(path: Path) -> list[int]:
 
 def _version(file: Path) -> str | None:
     match = ADB_FILE.match(file.name)
-    return match.group("version") if match else None
+    return (match.group("version") or match.group("suffix")) if match else None
 
 
-def find_adb_file(path: Path, year: int | None, economies: int | None) -> tuple[Path, int | None]:
+def _prices(file: Path) -> str:
+    return "constant" if "constant" in file.name.lower() else "current"
+
+
+def find_adb_file(
+    path: Path, year: int | None, economies: int | None, prices: str = "current"
+) -> tuple[Path, int | None]:
     if path.is_file():
         match = ADB_FILE.match(path.name)
         file_year = int(match.group("year")) if match else None
@@ -92,7 +102,15 @@ def find_adb_file(path: Path, year: int | None, economies: int | None) -> tuple[
         raise DataNotFoundError(
             f"unknown year {year}; available: {', '.join(map(str, years))}", path=str(path)
         )
-    files = found[year]
+    if prices not in ("current", "constant"):
+        raise ValidationError(f"prices must be 'current' or 'constant', not {prices!r}")
+    files = [f for f in found[year] if _prices(f) == prices]
+    if not files:
+        raise DataNotFoundError(
+            f"no workbook at {prices} prices for {year} (found "
+            f"{', '.join(f.name for f in found[year])})",
+            path=str(path),
+        )
     if economies is not None:
         files = [f for f in files if (_version(f) or "62") == str(economies)]
         if not files:
@@ -100,7 +118,7 @@ def find_adb_file(path: Path, year: int | None, economies: int | None) -> tuple[
     if len(files) > 1:
         raise ValidationError(
             f"several workbooks for {year}: {', '.join(f.name for f in files)}; pass "
-            "economies=62 or 72, or give the file itself as the path",
+            "economies=62, 72 or 75, or give the file itself as the path",
             path=str(path),
         )
     return files[0], year
@@ -116,13 +134,18 @@ def load_adb(
     year: int | None = None,
     *,
     economies: int | None = None,
+    prices: str = "current",
     rebalance: bool | None = None,
     sheet: str | None = None,
-    blank_as_zero: bool = False,
+    blank_as_zero: bool = True,
     engine: str | None = None,
 ) -> MRIOModel:
-    """Load one ADB MRIO workbook; ``economies`` (62/72) picks between versions of a year."""
-    file, file_year = find_adb_file(Path(path), year, economies)
+    """Load one ADB MRIO workbook; ``economies`` (62/72/75) picks between versions of a year,
+    ``prices='constant'`` the constant-2010-price tables.
+
+    Empty and space-only cells read as 0 by default: ADB writes ``' '`` for zero (ADB
+    mrio-processing replaces them by 0 too); pass ``blank_as_zero=False`` to refuse them."""
+    file, file_year = find_adb_file(Path(path), year, economies, prices)
     return load_world_workbook(
         file,
         file_year,

@@ -33,6 +33,7 @@ ADB_TO_ISO3 = {
     "FIJ": "FJI",
     "KUW": "KWT",
     "UAE": "ARE",
+    "TAJ": "TJK",  # in the 75-economy tables (2022-)
     "KAZ": "KAZ",
     "KGZ": "KGZ",
     "PAK": "PAK",
@@ -77,10 +78,29 @@ ADB_TO_ISO3 = {
 WIOD_TO_ISO3 = {"ROM": "ROU", "RoW": "ROW", "ROW": "ROW"}
 ICIO_TO_ISO3 = {"ROW": "ROW", "CN1": "CHN", "CN2": "CHN", "MX1": "MEX", "MX2": "MEX"}
 
+# EXIOBASE 3: ISO 3166 alpha-2 for its 44 countries (Greece as GR), five rest-of-world
+# regions kept as published (WA Asia-Pacific, WE Europe, WF Africa, WL America, WM Middle East).
+EXIOBASE_TO_ISO3 = {
+    "AT": "AUT", "BE": "BEL", "BG": "BGR", "CY": "CYP", "CZ": "CZE", "DE": "DEU", "DK": "DNK",
+    "EE": "EST", "ES": "ESP", "FI": "FIN", "FR": "FRA", "GR": "GRC", "HR": "HRV", "HU": "HUN",
+    "IE": "IRL", "IT": "ITA", "LT": "LTU", "LU": "LUX", "LV": "LVA", "MT": "MLT", "NL": "NLD",
+    "PL": "POL", "PT": "PRT", "RO": "ROU", "SE": "SWE", "SI": "SVN", "SK": "SVK", "GB": "GBR",
+    "US": "USA", "JP": "JPN", "CN": "CHN", "CA": "CAN", "KR": "KOR", "BR": "BRA", "IN": "IND",
+    "MX": "MEX", "RU": "RUS", "AU": "AUS", "CH": "CHE", "TR": "TUR", "TW": "TWN", "NO": "NOR",
+    "ID": "IDN", "ZA": "ZAF", "WA": "WA", "WE": "WE", "WF": "WF", "WL": "WL", "WM": "WM",
+    # the 3.4 ixi files' mix-up (pymrio.parse_exiobase3 cleans it the same way)
+    "ROM": "ROU", "WWA": "WA", "WWE": "WE", "WWF": "WF", "WWL": "WL", "WWM": "WM",
+}  # fmt: skip
+
 
 def to_iso3(code: str, *, source: str) -> str:
     """Map a source's country code to ISO3; unknown codes pass through upper-cased."""
-    table = {"adb": ADB_TO_ISO3, "wiod": WIOD_TO_ISO3, "icio": ICIO_TO_ISO3}.get(source, {})
+    table = {
+        "adb": ADB_TO_ISO3,
+        "wiod": WIOD_TO_ISO3,
+        "icio": ICIO_TO_ISO3,
+        "exiobase": EXIOBASE_TO_ISO3,
+    }.get(source, {})
     code = str(code).strip()
     if code in table:
         return table[code]

@@ -116,7 +116,9 @@ def numeric_block(
     )
     bad = ~np.isfinite(values)
     if blank_as_zero and bad.any():
-        blank = np.array([v is None for v in flat]) & bad
+        # empty, or a cell holding only spaces (ADB writes ' ' for zero)
+        blank = np.array([v is None or (isinstance(v, str) and not v.strip()) for v in flat])
+        blank &= bad
         values[blank] = 0.0
         bad &= ~blank
     if bad.any():
@@ -637,12 +639,14 @@ def load_wiod2013_excel(
     sheet: str | None = None,
     blank_as_zero: bool = False,
     engine: str | None = None,
+    extensions: bool = True,
 ) -> MRIOModel:
-    """Load one year of the WIOD 2013 release from the published Excel workbook."""
+    """Load one year of the WIOD 2013 release from the published Excel workbook
+    (``extensions``: with the environmental accounts and SEA found beside it)."""
     file, file_year = find_year_file(
         Path(path), year, WIOD2013_FILE, _wiod2013_year, "WIOT{YY}_ROW_*.xlsx"
     )
-    return load_world_workbook(
+    model = load_world_workbook(
         file,
         file_year,
         WIOD2013_LAYOUT,
@@ -651,6 +655,11 @@ def load_wiod2013_excel(
         blank_as_zero=blank_as_zero,
         engine=engine,
     )
+    if not extensions:
+        return model
+    from chainatlas.sources.wiod_env import attach_wiod2013_extensions  # (loaders' module)
+
+    return attach_wiod2013_extensions(model, file.parent)
 
 
 # ---------------------------------------------------------------------------- WIOD 2016

@@ -67,8 +67,11 @@ def register(app: typer.Typer) -> None:
         groups_file: Path = typer.Option(
             None, "--groups-file", help="TOML file with extra/overriding group definitions."
         ),
-        satellite: Path = typer.Option(
-            None, "--satellite", help="CSV country,sector,value[,year] for the satellite set."
+        satellite: str = typer.Option(
+            None,
+            "--satellite",
+            help="Satellite set: CSV country,sector,value[,year], or EXTENSION:STRESSOR of the "
+            "table's own accounts (e.g. 'Air Emission Accounts:CO2').",
         ),
         satellite_name: str = typer.Option("satellite", "--satellite-name"),
         hub_k_min: int = typer.Option(3, "--hub-k-min", help="Hubs: min. largest-supplier degree."),
@@ -97,7 +100,7 @@ def register(app: typer.Typer) -> None:
 
 def run_indicators(
     source: str, path: str | None, years: str | None, sets: str, groups: str | None,
-    groups_file: Path | None, satellite: Path | None, satellite_name: str,
+    groups_file: Path | None, satellite: str | Path | None, satellite_name: str,
     hub_k_min: int, hub_top_k: int, hub_min_share: float, trade_based: bool, out: Path,
     *, backend: str = "local", scheduler: str | None = None,
     hub_sectors: list[str] | None = None,
@@ -112,10 +115,15 @@ def run_indicators(
     if groups_file is not None and not Path(groups_file).is_file():
         raise ChainAtlasError("group file not found", path=str(groups_file))
     check_groups(group_names, groups_file)
-    if satellite is not None and not Path(satellite).is_file():
+    satellite_is_file = satellite is not None and (
+        Path(satellite).is_file() or str(satellite).lower().endswith(".csv")
+    )
+    if satellite_is_file and not Path(satellite).is_file():
         raise ChainAtlasError("satellite file not found", path=str(satellite))
     if "satellite" in set_names and satellite is None:
-        raise ChainAtlasError("the satellite set needs --satellite FILE.csv")
+        raise ChainAtlasError(
+            "the satellite set needs --satellite FILE.csv or --satellite EXTENSION:STRESSOR"
+        )
     if satellite is not None and "satellite" not in set_names:
         set_names.append("satellite")
     if Path(out).exists() and not Path(out).is_dir():
@@ -141,7 +149,8 @@ def run_indicators(
     if groups_file is not None:
         options["user_groups"] = Path(groups_file)
     if satellite is not None:
-        options["satellite"] = Path(satellite)
+        # a CSV path, or the name of a satellite account the loader attaches to each year
+        options["satellite"] = Path(satellite) if satellite_is_file else str(satellite)
     if (backend or "local").lower() != "local":
         # one year per unit on Dask (docs/scaling.md); the same files as the local path
         from chainatlas.execution.adapters import write_indicator_panel_on_backend
