@@ -34,6 +34,7 @@ from chainatlas.core.model import MRIOModel
 from chainatlas.errors import DataNotFoundError, ValidationError
 from chainatlas.sources.codes import to_iso3
 from chainatlas.sources.registry import register
+from chainatlas.sources.safe_read import check_parquet
 
 LONG_COLUMNS = ("row_country", "row_sector", "col_country", "col_code", "value")
 TABLE_SUFFIXES = (".csv", ".parquet", ".pq")
@@ -58,7 +59,10 @@ def _read_table(file: Path, *, label_column: str | None = "label") -> pd.DataFra
         if file.suffix.lower() == ".csv":
             frame = pd.read_csv(file, dtype=dict.fromkeys(text_columns, str))
         else:
+            check_parquet(file)  # before pandas allocates from the footer's declared sizes
             frame = pd.read_parquet(file)
+    except ValidationError:
+        raise
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         detail = " ".join(str(exc).split())  # pandas' parser messages end in a newline
         raise ValidationError(f"cannot read CSV ({detail})", path=str(file)) from exc

@@ -39,6 +39,7 @@ from chainatlas.core.model import MRIOModel
 from chainatlas.errors import DataNotFoundError, ValidationError
 from chainatlas.sources.codes import to_iso3
 from chainatlas.sources.registry import register
+from chainatlas.sources.safe_read import check_grid, check_workbook_extent
 from chainatlas.sources.wiod_r import WIOD2013_FD, WIOD2013_FD_NAMES
 
 WIOD2016_FD = ("CONS_h", "CONS_np", "CONS_g", "GFCF", "INVEN")
@@ -175,6 +176,8 @@ def read_sheet(
         raise ValidationError(f"unknown Excel engine {engine!r}; use one of {', '.join(ENGINES)}")
     reader = {"calamine": _read_calamine, "openpyxl": _read_xlsx, "pyxlsb": _read_xlsb}[engine]
     try:
+        # before any reader allocates a dense grid from the sheet's declared extent
+        check_workbook_extent(file)
         return reader(file, sheet, prefer)
     except ValidationError:
         raise
@@ -247,6 +250,7 @@ def _read_xlsb(file: Path, sheet, prefer) -> tuple[np.ndarray, str]:
                         cells[(cell.r, cell.c)] = cell.v
                         n_rows = max(n_rows, cell.r + 1)
                         n_cols = max(n_cols, cell.c + 1)
+    check_grid(n_rows, n_cols, None, file, name)
     grid = np.full((n_rows, n_cols), None, dtype=object)
     for (r, c), v in cells.items():
         grid[r, c] = v
