@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from chainatlas.core.model import MRIOModel
+from chainatlas.core.model import MAX_ABS_VALUE, MRIOModel
 from chainatlas.errors import DataNotFoundError, ValidationError
 from chainatlas.sources.codes import to_iso3
 from chainatlas.sources.registry import register
@@ -88,10 +88,17 @@ def _numbers(frame: pd.DataFrame, columns: list[str], file: Path, labels: list[s
             values[:, j] = series.to_numpy(dtype=np.float64)
         else:
             values[:, j] = pd.to_numeric(series, errors="coerce").to_numpy(dtype=np.float64)
-    bad = ~np.isfinite(values)
+    bad = ~np.isfinite(values) | (np.abs(values) > MAX_ABS_VALUE)
     if bad.any():
         i, j = np.argwhere(bad)[0]
         raw = frame[columns[j]].iloc[i]
+        if np.isfinite(values[i, j]):
+            raise ValidationError(
+                f"cell is {values[i, j]:.6g}, beyond ±{MAX_ABS_VALUE:.0e} (sums would "
+                f"overflow; check the units) ({int(bad.sum())} such cell(s))",
+                path=str(file),
+                location=f"{_line(file, i)} (row {labels[i]}), column {columns[j]}",
+            )
         if pd.isna(raw):
             shown = "empty or NaN"
         elif isinstance(raw, (int, float, np.number)):

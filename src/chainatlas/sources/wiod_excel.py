@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from chainatlas.core.model import MRIOModel
+from chainatlas.core.model import MAX_ABS_VALUE, MRIOModel
 from chainatlas.errors import DataNotFoundError, ValidationError
 from chainatlas.sources.codes import to_iso3
 from chainatlas.sources.registry import register
@@ -120,11 +120,14 @@ def numeric_block(
         blank = np.array([v is None for v in flat]) & bad
         values[blank] = 0.0
         bad &= ~blank
+    bad |= np.abs(values) > MAX_ABS_VALUE  # 1e308 cells: their sums overflow to inf
     if bad.any():
         k = int(np.flatnonzero(bad)[0])
         i, j = divmod(k, len(cols))
         raw = flat[k]
         shown = "empty" if raw is None else repr(raw)
+        if np.isfinite(values[k]):
+            shown = f"{values[k]:.6g}, beyond ±{MAX_ABS_VALUE:.0e} (sums would overflow)"
         hint = " (pass blank_as_zero=True to read empty cells as 0)" if raw is None else ""
         raise ValidationError(
             f"{what}: cell is {shown}, not a number ({int(bad.sum())} such cell(s)){hint}",

@@ -373,6 +373,7 @@ def _load_one_baci(
                 location="line 2",
             )
         _validate_staging(store, file, checks)
+        store._refuse_non_finite_values(file, "v", scale=1000.0)  # thousands of USD
         _check_years_and_duplicates(store, file)
         _stage_unknowns(store, file, vintage, on_unknown, report, kind="baci")
         store._write_parquet(
