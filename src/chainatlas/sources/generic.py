@@ -192,6 +192,23 @@ def _meta(directory: Path) -> dict:
             path=str(file),
             location="country_codes",
         )
+    year = meta.get("year")
+    if year is not None:
+        text = (
+            str(year).strip() if isinstance(year, str | int) and not isinstance(year, bool) else ""
+        )
+        if not (text.isascii() and text.isdigit() and 1800 <= int(text) <= 2200):
+            raise ValidationError(
+                f"year must be a whole number such as 2020, not {year!r}"[:200],
+                path=str(file),
+                location="year",
+            )
+        meta["year"] = int(text)
+    for key in ("units", "source", "inventory_category"):
+        if key in meta and not isinstance(meta[key], str):
+            raise ValidationError(
+                f"{key} must be a text, not {meta[key]!r}"[:200], path=str(file), location=key
+            )
     for key in ("sector_names", "fd_category_names"):
         if key in meta and not isinstance(meta[key], dict):
             raise ValidationError(
