@@ -122,6 +122,8 @@ class AtlasHandler(BaseHTTPRequestHandler):
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """The base class's errors (bad request line, headers too long, …) as JSON too."""
         self.close_connection = True
+        if self.request_version == "HTTP/0.9":  # a garbled request line: answer in HTTP/1.0
+            self.request_version = "HTTP/1.0"
         try:
             phrase = HTTPStatus(code).phrase
         except ValueError:
@@ -266,7 +268,6 @@ class AtlasServer(ThreadingHTTPServer):
     """One thread per connection, at most ``MAX_CONNECTIONS`` at once (then 503 at once)."""
 
     daemon_threads = True
-    request_queue_size = 128
 
     def __init__(self, address, handler, max_connections: int = MAX_CONNECTIONS):
         super().__init__(address, handler)
