@@ -745,6 +745,11 @@ def _check_labels(kind: str, labels: tuple[str, ...], where: str | None) -> None
         seen.add(label)
 
 
+# Larger magnitudes are no table in any currency unit, and their sums and products overflow
+# to inf (two cells of 1e308 already do): refused like NaN, with the cell named.
+MAX_ABS_VALUE = 1e100
+
+
 def _check_finite(
     what: str, array: np.ndarray, rows: list[str], cols: list[str], where: str | None
 ) -> None:
@@ -754,6 +759,15 @@ def _check_finite(
         raise ValidationError(
             f"{what} has {int(bad.sum())} NaN/inf value(s), first at row {rows[i]} "
             f"(row {i + 1}), column {cols[j]} (column {j + 1})",
+            path=where,
+        )
+    huge = np.abs(array) > MAX_ABS_VALUE
+    if huge.any():
+        i, j = np.argwhere(huge)[0]
+        raise ValidationError(
+            f"{what} has {int(huge.sum())} value(s) beyond ±{MAX_ABS_VALUE:.0e} (sums would "
+            f"overflow), first {array[i, j]:.6g} at row {rows[i]} (row {i + 1}), column "
+            f"{cols[j]} (column {j + 1}); check the file's units",
             path=where,
         )
 

@@ -68,6 +68,18 @@ def _member_sum_share(flows: np.ndarray, exporter: np.ndarray, origin: np.ndarra
     return float(foreign[np.ix_(origin, exporter)].sum() / denominator)
 
 
+def _known_country_codes(registry) -> set[str]:
+    """ISO3 codes chainatlas knows: the country names list and every group's members."""
+    from importlib import resources
+
+    text = resources.files("chainatlas.data").joinpath("names_countries.csv").read_text("utf-8")
+    codes = {line.split(",", 1)[0].strip().upper() for line in text.splitlines()[1:] if line}
+    for name in registry.names():
+        for version in registry.get(name).versions:
+            codes.update(m.upper() for m in version.members)
+    return codes
+
+
 def linkage_study(
     years: Sequence[int],
     loader: Callable[[int], MRIOModel],
@@ -97,14 +109,16 @@ def linkage_study(
         raise ChainAtlasError(
             f"unknown source group {source_group!r}; known groups: {', '.join(registry.names())}"
         )
+    known = _known_country_codes(registry)
     for option, names in (("exporter", exporters), ("Table 3 economy", link_economies)):
         for name in names:
-            # an ISO3-shaped code the table lacks (MNG in WIOD) is reported in the notes; a
-            # name that is neither a group nor a code is a typo and must not become n/a
-            if name not in registry and not (len(name.strip()) == 3 and name.strip().isalpha()):
+            # a known country code the table lacks (MNG in WIOD) is reported in the notes; a
+            # name that is neither a group nor a known code (FOO) is a typo and must not
+            # become rows of n/a
+            if name not in registry and name.strip().upper() not in known:
                 raise ChainAtlasError(
                     f"unknown {option} {name!r}: neither a configured group "
-                    f"({', '.join(registry.names())}) nor an ISO3 country code"
+                    f"({', '.join(registry.names())}) nor a known ISO3 country code"
                 )
     labels = [LINKAGE_EXPORTER_LABELS.get(e, e) for e in exporters]
     table1_rows = {}

@@ -155,14 +155,26 @@ def _labels(value: Any, key: str, problems: _Problems, *, allow_empty: bool = Tr
     return ()
 
 
+# No change, amount or rate in a scenario comes near this (amounts are USD million); past it
+# the shocked totals overflow to inf and every result would be NaN.
+MAX_MAGNITUDE = 1e15
+
+
 def _number(value: Any, key: str, problems: _Problems) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         problems.add(key, f"expected a number, got {value!r}")
         return None
-    if not np.isfinite(value):
-        problems.add(key, f"must be finite, got {value!r}")
+    try:
+        number = float(value)
+    except OverflowError:  # a TOML integer of hundreds of digits
+        number = float("inf")
+    if not np.isfinite(number):
+        problems.add(key, f"must be finite, got {str(value)[:40]}")
         return None
-    return float(value)
+    if abs(number) > MAX_MAGNITUDE:
+        problems.add(key, f"{number:.6g} is beyond ±{MAX_MAGNITUDE:.0e}; results would overflow")
+        return None
+    return number
 
 
 def _share(value: Any, key: str, problems: _Problems) -> float | None:

@@ -30,10 +30,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from chainatlas.core.model import MRIOModel
+from chainatlas.core.model import MAX_ABS_VALUE, MRIOModel
 from chainatlas.errors import DataNotFoundError, ValidationError
 from chainatlas.sources.codes import to_iso3
 from chainatlas.sources.registry import register
+from chainatlas.sources.safe_read import check_parquet
 
 LONG_COLUMNS = ("row_country", "row_sector", "col_country", "col_code", "value")
 TABLE_SUFFIXES = (".csv", ".parquet", ".pq")
@@ -58,7 +59,10 @@ def _read_table(file: Path, *, label_column: str | None = "label") -> pd.DataFra
         if file.suffix.lower() == ".csv":
             frame = pd.read_csv(file, dtype=dict.fromkeys(text_columns, str))
         else:
+            check_parquet(file)  # before pandas allocates from the footer's declared sizes
             frame = pd.read_parquet(file)
+    except ValidationError:
+        raise
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         detail = " ".join(str(exc).split())  # pandas' parser messages end in a newline
         raise ValidationError(f"cannot read CSV ({detail})", path=str(file)) from exc
@@ -84,10 +88,17 @@ def _numbers(frame: pd.DataFrame, columns: list[str], file: Path, labels: list[s
             values[:, j] = series.to_numpy(dtype=np.float64)
         else:
             values[:, j] = pd.to_numeric(series, errors="coerce").to_numpy(dtype=np.float64)
-    bad = ~np.isfinite(values)
+    bad = ~np.isfinite(values) | (np.abs(values) > MAX_ABS_VALUE)
     if bad.any():
         i, j = np.argwhere(bad)[0]
         raw = frame[columns[j]].iloc[i]
+        if np.isfinite(values[i, j]):
+            raise ValidationError(
+                f"cell is {values[i, j]:.6g}, beyond ±{MAX_ABS_VALUE:.0e} (sums would "
+                f"overflow; check the units) ({int(bad.sum())} such cell(s))",
+                path=str(file),
+                location=f"{_line(file, i)} (row {labels[i]}), column {columns[j]}",
+            )
         if pd.isna(raw):
             shown = "empty or NaN"
         elif isinstance(raw, (int, float, np.number)):
@@ -181,6 +192,23 @@ def _meta(directory: Path) -> dict:
             path=str(file),
             location="country_codes",
         )
+    year = meta.get("year")
+    if year is not None:
+        text = (
+            str(year).strip() if isinstance(year, str | int) and not isinstance(year, bool) else ""
+        )
+        if not (text.isascii() and text.isdigit() and 1800 <= int(text) <= 2200):
+            raise ValidationError(
+                f"year must be a whole number such as 2020, not {year!r}"[:200],
+                path=str(file),
+                location="year",
+            )
+        meta["year"] = int(text)
+    for key in ("units", "source", "inventory_category"):
+        if key in meta and not isinstance(meta[key], str):
+            raise ValidationError(
+                f"{key} must be a text, not {meta[key]!r}"[:200], path=str(file), location=key
+            )
     for key in ("sector_names", "fd_category_names"):
         if key in meta and not isinstance(meta[key], dict):
             raise ValidationError(

@@ -35,10 +35,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from chainatlas.core.model import MRIOModel
+from chainatlas.core.model import MAX_ABS_VALUE, MRIOModel
 from chainatlas.errors import DataNotFoundError, ValidationError
 from chainatlas.sources.codes import to_iso3
 from chainatlas.sources.registry import register
+from chainatlas.sources.safe_read import check_grid, check_workbook_extent
 from chainatlas.sources.wiod_r import WIOD2013_FD, WIOD2013_FD_NAMES
 
 WIOD2016_FD = ("CONS_h", "CONS_np", "CONS_g", "GFCF", "INVEN")
@@ -121,11 +122,14 @@ def numeric_block(
         blank &= bad
         values[blank] = 0.0
         bad &= ~blank
+    bad |= np.abs(values) > MAX_ABS_VALUE  # 1e308 cells: their sums overflow to inf
     if bad.any():
         k = int(np.flatnonzero(bad)[0])
         i, j = divmod(k, len(cols))
         raw = flat[k]
         shown = "empty" if raw is None else repr(raw)
+        if np.isfinite(values[k]):
+            shown = f"{values[k]:.6g}, beyond ±{MAX_ABS_VALUE:.0e} (sums would overflow)"
         hint = " (pass blank_as_zero=True to read empty cells as 0)" if raw is None else ""
         raise ValidationError(
             f"{what}: cell is {shown}, not a number ({int(bad.sum())} such cell(s)){hint}",
@@ -177,6 +181,8 @@ def read_sheet(
         raise ValidationError(f"unknown Excel engine {engine!r}; use one of {', '.join(ENGINES)}")
     reader = {"calamine": _read_calamine, "openpyxl": _read_xlsx, "pyxlsb": _read_xlsb}[engine]
     try:
+        # before any reader allocates a dense grid from the sheet's declared extent
+        check_workbook_extent(file)
         return reader(file, sheet, prefer)
     except ValidationError:
         raise
@@ -249,6 +255,7 @@ def _read_xlsb(file: Path, sheet, prefer) -> tuple[np.ndarray, str]:
                         cells[(cell.r, cell.c)] = cell.v
                         n_rows = max(n_rows, cell.r + 1)
                         n_cols = max(n_cols, cell.c + 1)
+    check_grid(n_rows, n_cols, None, file, name)
     grid = np.full((n_rows, n_cols), None, dtype=object)
     for (r, c), v in cells.items():
         grid[r, c] = v

@@ -79,8 +79,10 @@ def load_atlas(
             store.con.execute(f"""
                 CREATE OR REPLACE TEMP TABLE _staging AS
                 SELECT CAST(year AS INTEGER) AS year, upper(location_code) AS i,
-                       upper(partner_code) AS j, lpad(CAST(hs_product_code AS VARCHAR), 6,
-                       '0') AS k, CAST(export_value AS DOUBLE) AS v, NULL::DOUBLE AS q
+                       upper(partner_code) AS j,
+                       CASE WHEN length(trim(hs_product_code)) > 6 THEN trim(hs_product_code)
+                            ELSE lpad(trim(hs_product_code), 6, '0') END AS k,
+                       CAST(export_value AS DOUBLE) AS v, NULL::DOUBLE AS q
                 FROM read_csv('{q}', header = true, all_varchar = true)
                 WHERE CAST(export_value AS DOUBLE) <> 0 AND {_year_filter("year", years)}""")
         except duckdb.Error as exc:
@@ -89,6 +91,8 @@ def load_atlas(
             ) from None
         try:
             # Zero export_value rows are the mirrored import side; negatives are errors.
+            store._refuse_long_hs_codes(file, "hs_product_code")
+            store._refuse_non_finite_values(file, "export_value")
             store._refuse_negative_values(file, "export_value")
             _refuse_duplicate_atlas_rows(store, file)
             store._stage_unknown_iso(file, report.vintage, on_unknown, report)

@@ -7,10 +7,7 @@ import csv
 import io
 import os
 import re
-import shutil
 import tempfile
-import zipfile
-import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,6 +17,7 @@ import duckdb
 import pandas as pd
 
 from chainatlas.errors import ChainAtlasError, DataNotFoundError, ValidationError
+from chainatlas.sources import safe_read
 from chainatlas.trade._common import (
     LoadReport,
     UnknownCodesError,
@@ -162,22 +160,24 @@ def _extracted(
         roots = [target] if target.is_file() else sorted(target.iterdir())
         for item in roots:
             if item.suffix.lower() == ".zip":
-                try:
-                    with zipfile.ZipFile(item) as archive:
-                        for member in archive.namelist():
-                            if not member.lower().endswith(".csv"):
-                                continue
-                            dest = Path(tmp) / Path(member).name
-                            if _COUNTRY_FILE.search(dest.name) or _PRODUCT_FILE.search(dest.name):
-                                with archive.open(member) as src, open(dest, "wb") as out:
-                                    shutil.copyfileobj(src, out, 1 << 22)
-                            else:
-                                pending[dest] = (item, member)
-                            candidates.append(dest)
-                except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
-                    raise ValidationError(
-                        f"not a valid zip archive ({exc})", path=str(item)
-                    ) from None
+                # caps on declared sizes, duplicate base names and damage: one clear error
+                for info in safe_read.list_members(item):
+                    member = info.filename
+                    if not member.lower().endswith(".csv"):
+                        continue
+                    dest = Path(tmp) / Path(member).name
+                    if dest in candidates:
+                        first = pending.get(dest, (None, dest.name))
+                        raise ValidationError(
+                            f"two trade files named {dest.name!r} ({first[0]}!{first[1]} and "
+                            f"{item}!{member}); keep one of them",
+                            path=str(item),
+                        )
+                    if _COUNTRY_FILE.search(dest.name) or _PRODUCT_FILE.search(dest.name):
+                        safe_read.extract_member(item, member, dest)
+                    else:
+                        pending[dest] = (item, member)
+                    candidates.append(dest)
             elif item.suffix.lower() == ".csv":
                 candidates.append(item)
         countries = [p for p in candidates if _COUNTRY_FILE.search(p.name)]
@@ -195,19 +195,9 @@ def _materialise(
         yield file
         return
     archive_path, member = pending[file]
-    try:
-        with (
-            zipfile.ZipFile(archive_path) as archive,
-            archive.open(member) as src,
-            open(file, "wb") as out,
-        ):
-            shutil.copyfileobj(src, out, 1 << 22)
-    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
-        # A damaged or truncated member (bad CRC, broken deflate stream).
-        file.unlink(missing_ok=True)
-        raise ValidationError(
-            f"damaged zip member, cannot unpack it ({exc})", path=f"{archive_path}!{member}"
-        ) from None
+    # A damaged or truncated member (bad CRC, broken deflate stream), or one inflating past
+    # what it declares, is one error naming archive!member.
+    safe_read.extract_member(archive_path, member, file)
     try:
         yield file
     except ChainAtlasError as exc:
@@ -383,6 +373,7 @@ def _load_one_baci(
                 location="line 2",
             )
         _validate_staging(store, file, checks)
+        store._refuse_non_finite_values(file, "v", scale=1000.0)  # thousands of USD
         _check_years_and_duplicates(store, file)
         _stage_unknowns(store, file, vintage, on_unknown, report, kind="baci")
         store._write_parquet(

@@ -8,7 +8,13 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from chainatlas.errors import ChainAtlasError, DataNotFoundError, ValidationError
-from chainatlas.trade._common import LoadReport, _duckdb_csv_error, _header_fields, _year_filter
+from chainatlas.trade._common import (
+    LoadReport,
+    _duckdb_csv_error,
+    _first_line_where,
+    _header_fields,
+    _year_filter,
+)
 from chainatlas.trade.concordances import Concordances, normalise_vintage
 
 if TYPE_CHECKING:
@@ -110,6 +116,19 @@ def load_comtrade(
                 SELECT * FROM read_csv('{q}', header = true, all_varchar = true)""")
         except duckdb.Error as exc:
             raise _duckdb_csv_error(exc, file, {}) from None
+        too_long = store.con.execute(f"""
+            SELECT count(*), any_value("{cols["hs"]}") FROM _raw
+            WHERE "{cols["flow"]}" IN {flow_codes} AND length(trim("{cols["hs"]}")) > 6
+              AND regexp_full_match(trim("{cols["hs"]}"), '[0-9]+')""").fetchone()
+        if too_long[0]:
+            hs_column = cols["hs"]
+            line = _first_line_where(file, lambda r, c=hs_column: len((r.get(c) or "").strip()) > 6)
+            raise ValidationError(
+                f"{too_long[0]} product code(s) longer than six digits (e.g. "
+                f"{too_long[1]!r}); the store holds HS6 codes",
+                path=str(file),
+                location=f"line {line}, column {hs_column!r}" if line else None,
+            )
         skipped = store.con.execute(f"""
             SELECT count(*) FILTER (WHERE "{cols["flow"]}" NOT IN {flow_codes}),
                    count(*) FILTER (WHERE "{cols["flow"]}" IN {flow_codes}
@@ -142,6 +161,7 @@ def load_comtrade(
               AND {filters} AND {_year_filter(f'left("{cols["year"]}", 4)', years)}""")
         store.con.execute("DROP TABLE _raw")
         try:
+            store._refuse_non_finite_values(file, cols["value"])
             store._refuse_negative_values(file, cols["value"])
             store._stage_unknown_iso(file, file_vintage, on_unknown, report)
             store._write_parquet(

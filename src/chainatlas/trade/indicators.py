@@ -9,6 +9,7 @@ sigma_i = X_{i,p} / sum_i X_{i,p}.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -527,6 +528,14 @@ def strategic_dependency_screen(
     country intra-group trade is nil (C2 = 1). Columns include the value share of dependent
     products in extra-group imports (``attrs['dependent_value_share']``).
     """
+    for option, value, upper in (
+        ("--hhi-threshold", hhi_threshold, 1.0),
+        ("--extra-share-threshold", extra_share_threshold, 1.0),
+        ("--import-export-threshold", import_export_threshold, math.inf),
+    ):
+        if not (math.isfinite(value) or value == upper) or not 0 <= value <= upper:
+            bounds = "between 0 and 1" if upper == 1.0 else "a number >= 0"
+            raise ChainAtlasError(f"{option} must be {bounds}, got {value:g}")
     name, members = _members(store, importer, year)
     base, vintage, _chosen = _base(store, vintage, [year], universe)
     group = _in_list(members)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import math
 import os
 import re
 from collections.abc import Iterable
@@ -24,6 +25,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from chainatlas.core.model import MAX_ABS_VALUE
 from chainatlas.errors import ChainAtlasError, DataNotFoundError, ValidationError
 from chainatlas.trade import atlas, baci, comtrade
 from chainatlas.trade._common import (
@@ -321,6 +323,49 @@ class TradeStore:
         line = _first_line_where(file, negative)
         raise ValidationError(
             f"{row[0]} negative trade value(s) (e.g. {row[1]}); values must be >= 0",
+            path=str(file),
+            location=f"line {line}, column {value_column!r}"
+            if line
+            else f"column {value_column!r}",
+        )
+
+    def _refuse_long_hs_codes(self, file: Path, hs_column: str) -> None:
+        """An HS code of more than six digits is a national tariff line or a typo: refused."""
+        row = self.con.execute(
+            "SELECT count(*), any_value(k) FROM _staging WHERE length(k) > 6"
+        ).fetchall()[0]
+        if not row[0]:
+            return
+        line = _first_line_where(file, lambda r: len((r.get(hs_column) or "").strip()) > 6)
+        raise ValidationError(
+            f"{row[0]} product code(s) longer than six digits (e.g. {row[1]!r}); the store "
+            "holds HS6 codes — aggregate national tariff lines to HS6 first",
+            path=str(file),
+            location=f"line {line}, column {hs_column!r}" if line else f"column {hs_column!r}",
+        )
+
+    def _refuse_non_finite_values(self, file: Path, value_column: str, scale: float = 1.0) -> None:
+        """NaN, inf and values whose sums would overflow (|v| * scale > 1e100) are errors."""
+        limit = MAX_ABS_VALUE / scale
+        row = self.con.execute(
+            "SELECT count(*), CAST(any_value(v) AS VARCHAR) FROM _staging "
+            "WHERE isnan(v) OR isinf(v) OR abs(v) > ?",
+            [limit],
+        ).fetchall()[0]
+        if not row[0]:
+            return
+
+        def bad(record: dict) -> bool:
+            try:
+                value = float(record.get(value_column) or 0)
+            except ValueError:
+                return False
+            return not math.isfinite(value) or abs(value) > limit
+
+        line = _first_line_where(file, bad)
+        raise ValidationError(
+            f"{row[0]} trade value(s) that are NaN, infinite or beyond ±{limit:.0e} (e.g. "
+            f"{row[1]}); values must be finite amounts",
             path=str(file),
             location=f"line {line}, column {value_column!r}"
             if line

@@ -84,6 +84,10 @@ class ResultsCatalog:
         if not self.directory.is_dir():
             raise FileNotFoundError(f"results directory not found: {self.directory}")
         self._connection = duckdb.connect(":memory:")
+        # Only files under the results directory can ever be read: a results.duckdb received
+        # from someone else may hold a view over read_text('/home/…') or read_csv(url).
+        self._connection.execute("SET allowed_directories = ?", [[str(self.directory) + "/"]])
+        self._connection.execute("SET enable_external_access = false")
         self._local = threading.local()
         self.tables: dict[str, ResultTable] = {}
         self.skipped: dict[str, str] = {}
@@ -265,7 +269,7 @@ class ResultsCatalog:
         limit = MAX_ROWS
         if "limit" in params:
             text = _single(params, "limit")
-            if not text.isdigit() or not 1 <= int(text) <= MAX_ROWS:
+            if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_ROWS:
                 raise QueryError(f"limit must be an integer in 1..{MAX_ROWS}", parameter="limit")
             limit = int(text)
         columns = [

@@ -6,12 +6,22 @@ Routes (GET/HEAD only):
   /api/catalog           tables, indicators, entity values, years, and bilingual names
   /api/query?table=…     validated query -> JSON {columns, rows, count}; &format=csv -> CSV
 Every error is JSON {"error": …} with a 4xx status; the server keeps serving.
+
+Hardening (issue 14): requests whose Host is not one of the server's own names are refused
+(421), so a web page cannot read the atlas through DNS rebinding; every answer carries a
+Content-Security-Policy, X-Frame-Options, Referrer-Policy and nosniff; methods other than
+GET/HEAD get 405 with ``Allow``; a client has ``REQUEST_TIMEOUT`` seconds per read and at
+most ``MAX_CONNECTIONS`` connections are served at once (the rest get 503), so slow or idle
+clients cannot starve the others. The catalog opens results with DuckDB's external file
+access off (see catalog.py).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import socket
 import threading
 import time
 from functools import lru_cache
@@ -26,6 +36,20 @@ from chainatlas.interfaces.web.catalog import QueryError, ResultsCatalog
 log = logging.getLogger("chainatlas.web")
 
 MAX_URL_LENGTH = 8192
+REQUEST_TIMEOUT = 5.0  # seconds a client may take for each read of its request
+MAX_CONNECTIONS = 256  # connections served at once; beyond that: 503 at once
+ALLOWED_METHODS = "GET, HEAD"
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data: blob:; connect-src 'self'; font-src 'self' data:; "
+        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "Cross-Origin-Resource-Policy": "same-origin",
+}
 STATIC_FILES = {
     "atlas.js": "text/javascript; charset=utf-8",
     "atlas.css": "text/css; charset=utf-8",
@@ -62,9 +86,21 @@ def _names_payload() -> bytes:
     return json.dumps(payload, ensure_ascii=False).encode("utf-8")
 
 
+def _host_name(header: str) -> str:
+    """'127.0.0.1:8050' -> '127.0.0.1', '[::1]:80' -> '::1', 'Example.org.' -> 'example.org'."""
+    text = header.strip().lower()
+    if text.startswith("["):
+        return text[1 : text.find("]")] if "]" in text else text
+    if text.count(":") == 1:
+        text = text.split(":", 1)[0]
+    return text.rstrip(".")
+
+
 class AtlasHandler(BaseHTTPRequestHandler):
     server_version = "chainatlas-atlas"
     catalog: ResultsCatalog  # set on the subclass made by make_server
+    allowed_hosts: frozenset[str] = frozenset()  # likewise
+    timeout = REQUEST_TIMEOUT  # socket timeout of every read and write (slow clients)
 
     # ------------------------------------------------------------------ plumbing
     def log_message(self, format: str, *args: object) -> None:
@@ -74,13 +110,45 @@ class AtlasHandler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
-        self.send_header("X-Content-Type-Options", "nosniff")
+        for key, value in SECURITY_HEADERS.items():
+            self.send_header(key, value)
         self.send_header("Cache-Control", "no-store")
         for key, value in (extra or {}).items():
             self.send_header(key, value)
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """The base class's errors (bad request line, headers too long, …) as JSON too."""
+        self.close_connection = True
+        if self.request_version == "HTTP/0.9":  # a garbled request line: answer in HTTP/1.0
+            self.request_version = "HTTP/1.0"
+        try:
+            phrase = HTTPStatus(code).phrase
+        except ValueError:
+            phrase = "error"
+        self._error(code, message or phrase)
+
+    def parse_request(self) -> bool:
+        """Refuse foreign Host names and methods other than GET/HEAD before routing."""
+        if not super().parse_request():
+            return False
+        host = self.headers.get("Host")
+        if host is None or _host_name(host) not in self.allowed_hosts:
+            self.close_connection = True
+            shown = "no Host header" if host is None else f"Host {host[:100]!r}"
+            self._error(
+                HTTPStatus.MISDIRECTED_REQUEST,
+                f"{shown} is not this server's name; open the atlas at its own address "
+                f"({', '.join(sorted(self.allowed_hosts))})",
+            )
+            return False
+        if self.command not in ("GET", "HEAD"):
+            self.close_connection = True
+            self._not_allowed()
+            return False
+        return True
 
     def _json(self, status: int, payload: object, extra: dict | None = None) -> None:
         body = json.dumps(payload, ensure_ascii=False, default=str).encode("utf-8")
@@ -106,28 +174,19 @@ class AtlasHandler(BaseHTTPRequestHandler):
         self.do_GET()
 
     def _not_allowed(self) -> None:
-        self._error(HTTPStatus.METHOD_NOT_ALLOWED, "the web atlas is read-only; use GET")
-
-    def do_POST(self) -> None:
-        self._not_allowed()
-
-    def do_PUT(self) -> None:
-        self._not_allowed()
-
-    def do_DELETE(self) -> None:
-        self._not_allowed()
-
-    def do_PATCH(self) -> None:
-        self._not_allowed()
-
-    def do_OPTIONS(self) -> None:  # without these the base class answers 501 in HTML
-        self._not_allowed()
-
-    def do_TRACE(self) -> None:
-        self._not_allowed()
-
-    def do_CONNECT(self) -> None:
-        self._not_allowed()
+        body = json.dumps(
+            {
+                "error": "the web atlas is read-only; use GET",
+                "status": 405,
+                "allow": ["GET", "HEAD"],
+            }
+        ).encode("utf-8")
+        self._send(
+            HTTPStatus.METHOD_NOT_ALLOWED,
+            body,
+            "application/json; charset=utf-8",
+            {"Allow": ALLOWED_METHODS},
+        )
 
     def _route(self) -> None:
         if len(self.path) > MAX_URL_LENGTH:
@@ -196,14 +255,73 @@ class AtlasHandler(BaseHTTPRequestHandler):
         )
 
 
+_BUSY_BODY = b'{"error": "server busy, retry", "status": 503}'
+_BUSY = (
+    b"HTTP/1.0 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+    b"Connection: close\r\nRetry-After: 1\r\n"
+    + f"Content-Length: {len(_BUSY_BODY)}\r\n\r\n".encode()
+    + _BUSY_BODY
+)
+
+
+class AtlasServer(ThreadingHTTPServer):
+    """One thread per connection, at most ``MAX_CONNECTIONS`` at once (then 503 at once)."""
+
+    daemon_threads = True
+
+    def __init__(self, address, handler, max_connections: int = MAX_CONNECTIONS):
+        super().__init__(address, handler)
+        self._slots = threading.BoundedSemaphore(max_connections)
+
+    def process_request(self, request, client_address) -> None:
+        if not self._slots.acquire(blocking=False):
+            with contextlib.suppress(OSError):
+                request.settimeout(1.0)
+                request.sendall(_BUSY)
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request, client_address) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
+
+
+def _own_names(host: str, port: int) -> frozenset[str]:
+    names = {"localhost", "127.0.0.1", "::1", host.lower().strip("[]")}
+    if host in ("0.0.0.0", "::", ""):
+        # listening on every interface: the machine's own names and addresses are its names
+        hostname = socket.gethostname()
+        names |= {hostname.lower(), socket.getfqdn().lower()}
+        with contextlib.suppress(OSError):
+            names |= {info[4][0] for info in socket.getaddrinfo(hostname, None)}
+    return frozenset(n for n in names if n)
+
+
 def make_server(
-    results: str | Path, host: str = "127.0.0.1", port: int = 8050
+    results: str | Path,
+    host: str = "127.0.0.1",
+    port: int = 8050,
+    *,
+    allowed_hosts: set[str] | frozenset[str] | None = None,
+    max_connections: int = MAX_CONNECTIONS,
 ) -> ThreadingHTTPServer:
-    """A ready (not yet serving) server over ``results``; port 0 picks a free port."""
+    """A ready (not yet serving) server over ``results``; port 0 picks a free port.
+
+    ``allowed_hosts``: extra names the server answers to (a reverse proxy's name); the
+    loopback names and the bound address always work.
+    """
     catalog = ResultsCatalog(results)
     handler = type("BoundAtlasHandler", (AtlasHandler,), {"catalog": catalog})
-    server = ThreadingHTTPServer((host, port), handler)
-    server.daemon_threads = True
+    server = AtlasServer((host, port), handler, max_connections=max_connections)
+    names = _own_names(host, server.server_address[1]) | {h.lower() for h in (allowed_hosts or ())}
+    handler.allowed_hosts = names
     server.catalog = catalog  # type: ignore[attr-defined]
     return server
 
