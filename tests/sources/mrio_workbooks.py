@@ -302,7 +302,7 @@ def _fd_countries(table: Table) -> list[str]:
     """Final demand is by destination country; split rows (CN1, CN2) have no FD columns."""
     out = []
     for c in table.countries:
-        base = {"CN1": "CHN", "CN2": "CHN", "MX1": "MEX", "MX2": "MEX"}.get(c, c)
+        base = {"CN": "CHN", "MX": "MEX"}.get(c[:2], c) if c[2:].isdigit() else c
         if base not in out:
             out.append(base)
     return out

@@ -252,3 +252,22 @@ def test_multi_year_bundle_zip(tmp_path):
         archive.write(p17, "b/ICIO2023_2017.csv")
     with pytest.raises(ChainAtlasError, match=r"ICIO2023_2017\.csv twice \(a/.*b/"):
         chainatlas.load("oecd-icio", bundle, 2017)
+
+
+def test_more_than_two_parts_as_in_the_2016_edition(tmp_path):
+    """ICIO 2016 splits China in up to four parts and Mexico in three: CN<d>/MX<d> are parts."""
+    rows = ["AUS", "CN1", "CN2", "CN3", "MX1", "MX2", "MX3", "ROW"]
+    table = make_table(rows, SECTORS, FD, seed=9, fd_countries=4)
+    write_icio_csv(tmp_path / "ICIO2021_2011.csv", table)
+    model = chainatlas.load("oecd-icio", tmp_path, 2011)
+    assert model.countries == ("AUS", "CHN", "MEX", "ROW")
+    assert model.parts()[1] == ("CN1", "CN2", "CN3") and model.layout.P == 3
+    from chainatlas.decompositions import decompose
+
+    d = decompose(model, "wwz")
+    merged = chainatlas.load("oecd-icio", tmp_path, 2011, split="merge")
+    np.testing.assert_allclose(
+        sum(d.aggregate(t, "country") for t in d.terms),
+        merged.exports.sum(axis=1).reshape(4, -1).sum(axis=1),
+        rtol=1e-11,
+    )

@@ -613,8 +613,14 @@ class MRIOModel:
         # Padded view: dummy rows and columns of A are 0, so I − A is the real rows' block
         # plus a unit block; invert the real block only (the padding costs no O(n³) work).
         real = self.layout.real_index
-        B = np.eye(self.GN)
-        B[np.ix_(real, real)] = np.linalg.inv(np.eye(real.size) - self.A[np.ix_(real, real)])
+        system = self.A[np.ix_(real, real)]  # a copy: becomes I − A_real in place
+        np.negative(system, out=system)
+        system[np.diag_indices(real.size)] += 1.0
+        B = np.zeros((self.GN, self.GN))
+        B[np.ix_(real, real)] = np.linalg.inv(system)
+        del system
+        dummy = np.flatnonzero(~self.layout.real)
+        B[dummy, dummy] = 1.0
         return _readonly(B)
 
     def leontief_solve(self, rhs: np.ndarray) -> np.ndarray:
@@ -672,6 +678,12 @@ class MRIOModel:
     def describe(self) -> str:
         """One line naming the table, for notes under every result."""
         year = f" {self.year}" if self.year is not None else ""
+        if self.layout is not None:
+            split = sum(len(p) > 1 for p in self.layout.parts)
+            return (
+                f"{self.source}{year}: {self.G} countries x {self.layout.N} sectors "
+                f"({split} computed on their parts), {self.units}"
+            )
         return f"{self.source}{year}: {self.G} countries x {self.N} sectors, {self.units}"
 
     # ------------------------------------------------------------------ aggregation

@@ -80,7 +80,18 @@ EDITIONS = {
 OUTPUT_LABELS = frozenset({"OUT", "OUTPUT", "TOTAL"})
 VA_ROW_LABELS = frozenset({"TLS", "VA", "TAXSUB", "VALU", "VA+TAXSUB"})  # and CTRY_TAXSUB
 DISCREPANCY = "DISC"
-SPLITS = {"CHN": ("CN1", "CN2"), "MEX": ("MX1", "MX2")}
+# Split economies: CN1/CN2 and MX1/MX2 since 2018; the 2016 edition has more parts (up to
+# CN4, MX3), so any CN<digit> / MX<digit> is a part of CHN / MEX.
+SPLIT_PART = re.compile(r"^(?P<base>CN|MX)\d$")
+SPLIT_BASE = {"CN": "CHN", "MX": "MEX"}
+
+
+def _economy(code: str) -> str:
+    """ISO3 economy of a row code: CN1 -> CHN, MX3 -> MEX, ROW -> ROW, AUS -> AUS."""
+    match = SPLIT_PART.match(code)
+    return SPLIT_BASE[match.group("base")] if match else to_iso3(code, source="icio")
+
+
 SPLIT_OPTIONS = ("keep", "merge")
 ICIO_FILE = re.compile(r"^ICIO(?P<edition>\d{4})(?:econ|ext)?_(?P<year>\d{4})\.(csv|zip)$", re.I)
 
@@ -359,7 +370,7 @@ def load_oecd_icio(
             f"(first out of place: {'_'.join(bad)})",
             path=str(file),
         )
-    economies_iso = list(dict.fromkeys(to_iso3(c, source="icio") for c in own_codes))
+    economies_iso = list(dict.fromkeys(_economy(c) for c in own_codes))
     destination_codes = set(own_codes) | set(economies_iso)
 
     # ---- partition columns: intermediate, final demand, output, discrepancy
@@ -456,7 +467,7 @@ def load_oecd_icio(
     Y_full = np.zeros((len(z_rows), E * F))
     filled = np.zeros(E * F, dtype=bool)
     for k, (country, category) in enumerate(fd_pairs):
-        pos = economies_iso.index(to_iso3(country, source="icio")) * F + categories.index(category)
+        pos = economies_iso.index(_economy(country)) * F + categories.index(category)
         Y_full[:, pos] += Y_cols[:, k]
         filled[pos] = True
     if DISCREPANCY in economies_iso:
@@ -472,8 +483,8 @@ def load_oecd_icio(
     # ---- parts of each economy (CN1/CN2 of CHN, …)
     blocks = {c: slice(k * N, (k + 1) * N) for k, c in enumerate(own_codes)}
     drop: set[str] = set()
-    for base, split_codes in SPLITS.items():
-        present = [c for c in split_codes if c in blocks]
+    for base in SPLIT_BASE.values():
+        present = [c for c in own_codes if SPLIT_PART.match(c) and _economy(c) == base]
         if not present:
             continue
         parts = "/".join(present)
@@ -499,7 +510,7 @@ def load_oecd_icio(
     rows_kept = np.concatenate([np.arange(blocks[c].start, blocks[c].stop) for c in keep_codes])
     if DISCREPANCY in economies_iso:
         keep_codes.append(DISCREPANCY)  # a destination without production: N zero rows
-    part_country = [economies_iso.index(to_iso3(c, source="icio")) for c in keep_codes]
+    part_country = [economies_iso.index(_economy(c)) for c in keep_codes]
 
     def part_rows(array: np.ndarray, columns: bool = False) -> np.ndarray:
         out = array[rows_kept]
