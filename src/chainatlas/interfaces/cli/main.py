@@ -30,6 +30,7 @@ COMMAND_MODULES = (
     "fetch",
     "indicators",
     "tables",
+    "study",
     "trade",
     "scenario",
     "report",
