@@ -32,6 +32,7 @@ COMMAND_MODULES = (
     "fetch",
     "indicators",
     "tables",
+    "study",
     "trade",
     "scenario",
     "report",
