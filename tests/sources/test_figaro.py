@@ -67,6 +67,7 @@ def test_flat_layout_any_row_order(tmp_path):
     flat.to_csv(tmp_path / "flatfile_eu-ic-io_ind-by-ind_24ed_2021.csv", index=False)
     model = chainatlas.load("figaro", tmp_path)
     Z, Y, x, _ = _expected(frame)
+    np.testing.assert_allclose(model.x, x, rtol=1e-13)
     np.testing.assert_array_equal(model.Z, Z)
     np.testing.assert_array_equal(model.Y_full, Y)
     assert chainatlas.sources.detect.detect_source(tmp_path) == "figaro"
