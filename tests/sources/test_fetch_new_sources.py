@@ -6,10 +6,10 @@ from __future__ import annotations
 import shutil
 
 import numpy as np
-from conftest import require_shared
 
 import chainatlas
 from chainatlas.sources.fetch import fetch, load_catalogue
+from conftest import require_shared
 
 
 def test_catalogue_entries():

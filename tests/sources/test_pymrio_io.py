@@ -79,3 +79,21 @@ def test_bad_pymrio_folders(tmp_path):
     (folder / "file_parameters.json").write_text(json.dumps(params))
     with pytest.raises(ChainAtlasError, match=r"Z\.pkl: pickle tables are not read"):
         chainatlas.load("pymrio", folder)
+
+
+def test_cli_reads_a_saved_folder(tmp_path):
+    """A pymrio folder records no year: the --year given labels it (no 'no year' error)."""
+    from typer.testing import CliRunner
+
+    from chainatlas.interfaces.cli.main import app
+
+    folder = tmp_path / "system"
+    pymrio.load_test().save_all(folder)
+    assert chainatlas.sources.available_years("pymrio", folder) is None
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        app, ["indicators", "--source", "pymrio", "--path", str(folder), "--year", "2010",
+              "--set", "vax", "--groups", "", "--out", str(out)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert (out / "vax.parquet").is_file()
