@@ -232,3 +232,31 @@ def test_wiod2013_missing_country_file(tmp_path):
         chainatlas.load("wiod2013-excel", copy, 2009)
     model = chainatlas.sources.load("wiod2013-excel", copy, 2009, extensions=False)
     assert model.extensions == ()
+
+
+def test_packaged_forms(tmp_path):
+    """EXIOBASE ixi and pxp zips side by side (system= picks), Eora's year zip, GLORIA's zips."""
+    exio = require_shared(f"{MOCKS}/exio3_mock")
+    for system in ("ixi", "pxp"):
+        shutil.make_archive(str(tmp_path / "exio" / f"IOT_2009_{system}"), "zip", exio.parent,
+                            exio.name)  # fmt: skip
+    with pytest.raises(ChainAtlasError, match=r"several EXIOBASE systems for 2009.*system="):
+        chainatlas.load("exiobase3", tmp_path / "exio", 2009)
+    pxp = chainatlas.sources.load("exiobase3", tmp_path / "exio", 2009, system="pxp")
+    assert pxp.G == 6
+
+    eora = require_shared(f"{MOCKS}/eora26_mock")
+    target = tmp_path / "eora"
+    target.mkdir()
+    shutil.make_archive(str(target / "Eora26_2010_bp"), "zip", eora)
+    zipped = chainatlas.load("eora26", target, 2010)
+    np.testing.assert_array_equal(zipped.Z, chainatlas.load("eora26", eora, 2010).Z)
+
+    gloria = require_shared(f"{MOCKS}/gloria_mock")
+    target = tmp_path / "gloria"
+    target.mkdir()
+    for item in ("GLORIA_MRIOs_59_2022", "GLORIA_SatelliteAccounts_059_2022"):
+        shutil.make_archive(str(target / item), "zip", gloria / item)
+    shutil.copy(gloria / "GLORIA_ReadMe_059.xlsx", target)
+    zipped = chainatlas.load("gloria", target, 2022)
+    np.testing.assert_array_equal(zipped.Z, chainatlas.load("gloria", gloria, 2022).Z)

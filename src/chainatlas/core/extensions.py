@@ -153,7 +153,12 @@ def find_extension(extensions: Sequence[Extension], name: str, where: str = "") 
     for ext in extensions:
         if ext.name == name or ext.name.lower() == name.lower():
             return ext
-    known = ", ".join(e.name for e in extensions) or "none"
+    if not extensions:
+        raise ValidationError(
+            f"{where}the table has no satellite accounts (asked for {name!r}); its source "
+            "publishes none, or they were not found next to the table"
+        )
+    known = ", ".join(e.name for e in extensions)
     raise ValidationError(f"{where}no extension {name!r}; the table has: {known}")
 
 

@@ -68,7 +68,8 @@ def _check_options(name: str, loader: Callable[..., MRIOModel], options: dict) -
         )
 
 
-def available_years(source: str, path: str | os.PathLike[str] | None = None) -> list[int]:
+def available_years(source: str, path: str | os.PathLike[str] | None = None) -> list[int] | None:
+    """Years the files hold; None when they record none (any year given labels the table)."""
     src = get_source(source)
     return src.list_years(Path(resolve_path(src.name, path)))
 

@@ -60,6 +60,7 @@ class CatalogueEntry:
     sha256: dict[int, str]
     size: dict[int, int]
     exclude_years: tuple[int, ...] = ()
+    homepage: str = ""  # the publisher's official download page
 
     @property
     def years(self) -> list[int]:
@@ -95,6 +96,7 @@ def load_catalogue() -> dict[str, CatalogueEntry]:
             sha256={int(k): str(v).lower() for k, v in spec.get("sha256", {}).items()},
             size={int(k): int(v) for k, v in spec.get("size", {}).items()},
             exclude_years=tuple(int(y) for y in spec.get("exclude_years", ())),
+            homepage=spec.get("homepage", ""),
         )
     return entries
 
@@ -284,6 +286,7 @@ def fetch(
             f"no download address is known for {entry.source} ({entry.description}); pass "
             "--url-base URL naming a directory that serves "
             f"{entry.file_name(wanted[0])} and the other years"
+            + (f" (the publisher's page: {entry.homepage})" if entry.homepage else "")
         )
     directory = Path(cache).expanduser() if cache is not None else cache_dir()
     directory = directory / entry.source

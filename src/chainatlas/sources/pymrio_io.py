@@ -255,11 +255,13 @@ def _metadata_year(folder: Path) -> int | None:
     return int(value) if value.isdigit() else None
 
 
-def pymrio_years(path: Path) -> list[int]:
+def pymrio_years(path: Path) -> list[int] | None:
+    """The recorded year; None (= any year you give labels the table) when pymrio recorded
+    none, which is the usual case: ``save_all`` does not store the year."""
     path = Path(path)
     if is_pymrio_folder(path):
         year = _metadata_year(path)
-        return [year] if year is not None else []
+        return [year] if year is not None else None
     return sorted(int(p.name) for p in path.iterdir()
                   if p.is_dir() and p.name.isdigit() and is_pymrio_folder(p)) if path.is_dir() \
         else []  # fmt: skip

@@ -14,7 +14,8 @@ from chainatlas.core.model import MRIOModel
 from chainatlas.errors import UnknownSourceError
 
 Loader = Callable[..., MRIOModel]
-YearLister = Callable[[Path], list[int]]
+# None: the files record no year, so any year given labels the table (pymrio folders)
+YearLister = Callable[[Path], list[int] | None]
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,8 @@ def register(app: typer.Typer) -> None:
             for name, entry in sorted(load_catalogue().items()):
                 where = entry.url_base or "no stable per-file address: give --url-base"
                 typer.echo(f"{name:10s} {entry.first_year}-{entry.last_year}  {entry.description}")
+                if entry.homepage:
+                    typer.echo(f"{'':10s} official download page: {entry.homepage}")
                 typer.echo(f"{'':10s} from {where}")
             if source is None and not list_sources:
                 raise ChainAtlasError("give a SOURCE to fetch (listed above)")
