@@ -18,10 +18,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 
 from chainatlas.core.model import MRIOModel
 from chainatlas.errors import ChainAtlasError
+from chainatlas.util.lazy import lazy_module
+
+pd = lazy_module("pandas")  # imported on first use (util/lazy.py)
 
 LEVELS = ("full", "bilateral", "sector", "country", "world")
 _KEYS = {

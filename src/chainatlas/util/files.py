@@ -7,9 +7,10 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-import pandas as pd
-
 from chainatlas.errors import ChainAtlasError
+from chainatlas.util.lazy import lazy_module
+
+pd = lazy_module("pandas")  # imported on first use (util/lazy.py)
 
 
 def atomic_write(path: str | os.PathLike[str], writer: Callable[[Path], None]) -> Path:
