@@ -20,12 +20,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from chainatlas.core.model import MRIOModel
+from chainatlas.decompositions.levels import LEVELS
 from chainatlas.errors import ChainAtlasError
 from chainatlas.util.lazy import lazy_module
 
 pd = lazy_module("pandas")  # imported on first use (util/lazy.py)
 
-LEVELS = ("full", "bilateral", "sector", "country", "world")
 _KEYS = {
     "full": ["exporter", "importer", "sector"],
     "bilateral": ["exporter", "importer"],

@@ -41,6 +41,7 @@ import os
 import shutil
 import sys
 import tempfile
+import weakref
 import zlib
 from collections.abc import Callable, Mapping
 from functools import cached_property
@@ -469,6 +470,56 @@ def write_entry(root: Path, key: str, value: Any) -> bool:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
+# ---------------------------------------------------------------------- derived arrays
+# Derived quantities worth keeping beside a table: the Leontief inverse B costs 0.1-2 s per
+# command (LAPACK getri on 1435 x 1435, more on a busy machine) and is the same bits every
+# time it is computed from the same A. Stored as "<name>.npy" + "<name>.json" (size, CRC-32)
+# after a command computed it (save_derived); put back into the model's cached_property slot
+# when the entry is read. The key covers core/model.py, so a change of formula is a new entry.
+DERIVED = ("B",)
+_ENTRY_OF: weakref.WeakKeyDictionary[Any, Path] = weakref.WeakKeyDictionary()  # model -> entry
+
+
+def _attach_derived(model: Any, directory: Path) -> None:
+    for name in DERIVED:
+        try:
+            expected = json.loads((directory / f"{name}.json").read_text("utf-8"))
+            _verify(directory, {"files": {f"{name}.npy": expected}})
+            model.__dict__[name] = _Reader(directory).array(f"{name}.npy")
+        except Exception:  # absent (not computed yet) or damaged: computed again
+            continue
+
+
+def save_derived(model: Any) -> None:
+    """Store the derived arrays the model has computed that its cache entry lacks."""
+    try:
+        directory = _ENTRY_OF.get(model)
+    except TypeError:  # not weak-referenceable: never cached here
+        return
+    if directory is None or not directory.is_dir():
+        return
+    for name in DERIVED:
+        value = model.__dict__.get(name)
+        if not isinstance(value, np.ndarray) or (directory / f"{name}.json").exists():
+            continue
+        with contextlib.suppress(OSError):
+            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".npy", dir=directory)
+            with os.fdopen(fd, "wb") as handle:
+                np.save(handle, np.ascontiguousarray(value), allow_pickle=False)
+            data = Path(tmp).read_bytes()
+            os.replace(tmp, directory / f"{name}.npy")
+            record = {"size": len(data), "crc32": zlib.crc32(data)}
+            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".json", dir=directory)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(record, handle)
+            os.replace(tmp, directory / f"{name}.json")  # published last: the array is whole
+
+
+def _remember(model: Any, directory: Path) -> None:
+    with contextlib.suppress(TypeError):
+        _ENTRY_OF[model] = directory
+
+
 def cached_load(
     source: str,
     loader: Callable[..., Any],
@@ -495,11 +546,14 @@ def cached_load(
     if entry.exists():
         value = read_entry(entry)
         if value is not None:
+            _attach_derived(value, entry)
+            _remember(value, entry)
             return value
     model = loader(path, year, **options)
     # best effort: an unwritable cache or an unsupported field never fails a load
     with contextlib.suppress(Uncacheable, OSError, ValueError, TypeError):
         write_entry(root, key, model)
+        _remember(model, entry)
     return model
 
 
@@ -511,6 +565,7 @@ __all__ = [
     "cached_load",
     "entry_key",
     "read_entry",
+    "save_derived",
     "tables_dir",
     "write_entry",
 ]
