@@ -18,6 +18,18 @@ for _area in sorted((ROOT / "tests").iterdir()):
         sys.path.insert(0, str(_area))
 SHARED = Path(os.environ.get("CHAINATLAS_SHARED", ROOT.parent / "shared"))
 
+# The binary table cache (sources/cache.py) and the fetch cache live under $CHAINATLAS_CACHE:
+# point it at a fresh temporary folder for the whole run (subprocesses inherit it), so the
+# suite never writes to the user's home. Tests of the cache monkeypatch their own.
+if not os.environ.get("CHAINATLAS_TEST_KEEP_CACHE"):
+    import atexit
+    import shutil
+    import tempfile
+
+    _SUITE_CACHE = tempfile.mkdtemp(prefix="chainatlas-test-cache-")
+    os.environ["CHAINATLAS_CACHE"] = _SUITE_CACHE
+    atexit.register(shutil.rmtree, _SUITE_CACHE, ignore_errors=True)
+
 
 def require_shared(relative: str) -> Path:
     """Path inside ../shared; in CI a missing file fails the test, elsewhere it skips."""

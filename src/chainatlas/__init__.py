@@ -9,13 +9,35 @@ Typical use::
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
-from chainatlas.core.model import MRIOModel
 from chainatlas.errors import ChainAtlasError
-from chainatlas.sources import available_years, load
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from chainatlas.core.model import MRIOModel
+    from chainatlas.sources import available_years, load
 
 __version__ = "0.1.0"
+
+# Imported on first use (PEP 562): ``import chainatlas`` stays cheap (no pandas, no SciPy),
+# so a command pays only for the libraries it needs.
+_LAZY = {
+    "MRIOModel": "chainatlas.core.model",
+    "load": "chainatlas.sources",
+    "available_years": "chainatlas.sources",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        from importlib import import_module
+
+        value = getattr(import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'chainatlas' has no attribute {name!r}")
 
 
 def decompose(

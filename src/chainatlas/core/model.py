@@ -18,11 +18,14 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
-import pandas as pd
-import scipy.linalg
 
 from chainatlas.core.layout import EconomyLayout
 from chainatlas.errors import ValidationError
+from chainatlas.util.lazy import lazy_module
+
+# imported on first use (a cached table is read and decomposed without pandas or SciPy)
+pd = lazy_module("pandas")
+scipy = lazy_module("scipy", "linalg")
 
 # Relative tolerance under which a row's gap x - (Z1 + Y1) counts as balanced.
 BALANCE_RTOL = 1e-9

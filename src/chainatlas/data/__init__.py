@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from importlib import resources
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def read_csv(name: str, **kwargs) -> pd.DataFrame:
     """Read a CSV shipped inside chainatlas/data."""
+    import pandas as pd
+
     with resources.files(__package__).joinpath(name).open("rb") as handle:
         return pd.read_csv(handle, **kwargs)
 

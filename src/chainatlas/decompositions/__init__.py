@@ -8,10 +8,22 @@ bm-sink-terms.
 from __future__ import annotations
 
 from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
-from chainatlas.core.model import MRIOModel
-from chainatlas.decompositions.tidy import LEVELS, Decomposition
+from chainatlas.decompositions.levels import LEVELS
 from chainatlas.errors import ChainAtlasError
+
+if TYPE_CHECKING:
+    from chainatlas.core.model import MRIOModel
+    from chainatlas.decompositions.tidy import Decomposition
+
+
+def __getattr__(name: str) -> Any:  # PEP 562: the CLI lists METHODS without importing NumPy
+    if name == "Decomposition":
+        from chainatlas.decompositions.tidy import Decomposition
+
+        return Decomposition
+    raise AttributeError(f"module 'chainatlas.decompositions' has no attribute {name!r}")
 
 # method name -> (module, function); modules are imported on first use
 METHODS: dict[str, tuple[str, str]] = {

@@ -35,7 +35,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from chainatlas.core.model import MRIOModel
 from chainatlas.decompositions.tidy import Decomposition
@@ -48,6 +47,9 @@ from chainatlas.decompositions.tiva import (
     residual_notes,
 )
 from chainatlas.errors import ChainAtlasError
+from chainatlas.util.lazy import lazy_module
+
+pd = lazy_module("pandas")  # imported on first use (util/lazy.py)
 
 # The eight terms both splits share come first in the same order (the issue's and docs'
 # order), so --wide tables of bm-source and bm-sink line up; the variant's own sub-term of

@@ -18,13 +18,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 
 from chainatlas.core.layout import EconomyLayout
 from chainatlas.core.model import MRIOModel
+from chainatlas.decompositions.levels import LEVELS
 from chainatlas.errors import ChainAtlasError
+from chainatlas.util.lazy import lazy_module
 
-LEVELS = ("full", "bilateral", "sector", "country", "world")
+pd = lazy_module("pandas")  # imported on first use (util/lazy.py)
+
 _KEYS = {
     "full": ["exporter", "importer", "sector"],
     "bilateral": ["exporter", "importer"],

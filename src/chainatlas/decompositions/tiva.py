@@ -23,11 +23,13 @@ KWW modules.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from chainatlas.core import value_added
 from chainatlas.core.model import MRIOModel
 from chainatlas.decompositions.tidy import Decomposition
+from chainatlas.util.lazy import lazy_module
+
+pd = lazy_module("pandas")  # imported on first use (util/lazy.py)
 
 TIVA_TERMS = ("EXGR_DVA", "EXGR_DDC", "EXGR_IDC", "EXGR_RIM", "EXGR_FVA")
 

@@ -18,24 +18,43 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
-from chainatlas.execution.backends import BACKENDS, DaskBackend, LocalBackend, make_backend
-from chainatlas.execution.memory import (
-    parse_memory_limit,
-    wwz_memory_plan,
-    wwz_standard_bytes,
-)
-from chainatlas.execution.runner import RunResult, execute_unit, map_years, run_units
-from chainatlas.execution.store import PartitionStore
-from chainatlas.execution.tasks import (
-    decompose_task,
-    decompose_units,
-    model_function_task,
-    model_function_units,
-)
-from chainatlas.execution.units import WorkUnit, dataset_name
-from chainatlas.execution.wwz_batched import wwz_batched
+if TYPE_CHECKING:
+    from chainatlas.execution.runner import RunResult
+
+# name -> module; imported on first use (PEP 562) so that importing a submodule such as
+# chainatlas.execution.cli does not import pandas, rich's progress bars and SciPy
+_LAZY = {
+    "BACKENDS": "backends",
+    "DaskBackend": "backends",
+    "LocalBackend": "backends",
+    "make_backend": "backends",
+    "parse_memory_limit": "memory",
+    "wwz_memory_plan": "memory",
+    "wwz_standard_bytes": "memory",
+    "RunResult": "runner",
+    "execute_unit": "runner",
+    "map_years": "runner",
+    "run_units": "runner",
+    "PartitionStore": "store",
+    "decompose_task": "tasks",
+    "decompose_units": "tasks",
+    "model_function_task": "tasks",
+    "model_function_units": "tasks",
+    "WorkUnit": "units",
+    "dataset_name": "units",
+    "wwz_batched": "wwz_batched",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(import_module(f"chainatlas.execution.{_LAZY[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'chainatlas.execution' has no attribute {name!r}")
 
 
 def run_per_year(
@@ -62,6 +81,9 @@ def run_per_year(
     batch's mapping is added to the keyword arguments. Keep ``kwargs`` and batches small
     and picklable: they travel to the workers, the tables do not.
     """
+    from chainatlas.execution.runner import run_units
+    from chainatlas.execution.tasks import model_function_task, model_function_units
+
     units = model_function_units(
         function,
         task=task,

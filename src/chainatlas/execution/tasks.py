@@ -84,6 +84,9 @@ def decompose_task(unit: WorkUnit) -> dict[str, pd.DataFrame]:
             result = decompose(model, method)
         frames[decompose_dataset(method, level)] = result.to_frame(level, wide=wide)
         notes.extend((unit.year, method, note) for note in result.notes)
+    from chainatlas.sources.cache import save_derived
+
+    save_derived(model)  # B into the table cache, for the next run on this year
     # the notes travel with the results (a dataset of their own) so every number stays
     # traceable to what the loader and the method had to say about the table
     frames[DECOMPOSE_NOTES] = pd.DataFrame(notes, columns=["year", "method", "note"])

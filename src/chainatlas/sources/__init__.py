@@ -9,39 +9,52 @@ import inspect
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from chainatlas.core.model import MRIOModel
 from chainatlas.errors import ChainAtlasError
 from chainatlas.sources import wiod_r  # noqa: F401  (registers "wiod2013")
 from chainatlas.sources.paths import cache_dir, resolve_path
 from chainatlas.sources.registry import get_source, source_names
 
-# Optional loader modules register themselves on import; they live beside this file.
-for _module in (
+if TYPE_CHECKING:
+    from chainatlas.core.model import MRIOModel
+
+# Optional loader modules register themselves on import; they live beside this file and are
+# imported when a source name is first looked up that is not registered yet (registry.py),
+# so a command on wiod2013 does not import the Excel and CSV readers' libraries.
+LOADER_MODULES = (
     "wiod_excel", "oecd_icio", "adb", "generic", "exiobase", "eora", "gloria", "figaro",
     "pymrio_io", "detect",
-):
-    try:
-        __import__(f"chainatlas.sources.{_module}")
-    except ModuleNotFoundError as _exc:  # a loader not written yet
-        if _exc.name != f"chainatlas.sources.{_module}":
-            raise
+)
 
 
 def load(
     source: str,
     path: str | os.PathLike[str] | None = None,
     year: int | None = None,
+    *,
+    cache: bool | None = None,
     **options,
 ) -> MRIOModel:
     """Load one year of a published table as a validated :class:`MRIOModel`.
 
     ``path`` defaults to ``$CHAINATLAS_DATA`` or the fetch cache. ``options`` go to the
-    loader (e.g. ``rebalance=False``).
+    loader (e.g. ``rebalance=False``). A year parsed before is read back from the binary
+    table cache (sources/cache.py) unless ``cache=False`` or ``CHAINATLAS_NO_CACHE=1``.
     """
+    from chainatlas.sources.cache import cached_load
+
     src = get_source(source)
     _check_options(src.name, src.loader, options)
-    return src.loader(resolve_path(src.name, path), _year_number(year), **options)
+    return cached_load(
+        src.name,
+        src.loader,
+        resolve_path(src.name, path),
+        _year_number(year),
+        options,
+        input_files=src.input_files,
+        cache=cache,
+    )
 
 
 def _year_number(year: object) -> int | None:
@@ -74,4 +87,11 @@ def available_years(source: str, path: str | os.PathLike[str] | None = None) -> 
     return src.list_years(Path(resolve_path(src.name, path)))
 
 
-__all__ = ["available_years", "cache_dir", "load", "resolve_path", "source_names"]
+__all__ = [
+    "LOADER_MODULES",
+    "available_years",
+    "cache_dir",
+    "load",
+    "resolve_path",
+    "source_names",
+]

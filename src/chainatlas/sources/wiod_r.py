@@ -3,21 +3,34 @@
 Each file holds a list with ``inter`` (Z, 1435 x 1435), ``final`` (1435 x 205: 41 countries x
 5 categories c37, c38, c39, c41, c42), ``output``, ``countries`` and ``industries``. Values are
 rounded to USD 1 million, so the table is rebalanced by default (x := Z1 + Y1; METHODS §1).
+
+The file is read by :func:`read_rdata`, a reader of the part of R's serialisation format
+these files use (XDR; lists, character, integer, double and logical vectors with attributes),
+because ``rdata.read_rda`` converts through xarray, whose import pulls in dask: 0.3 s of a
+0.44 s read. A file using anything else falls back to rdata.
 """
 
 from __future__ import annotations
 
+import bz2
+import csv
+import gzip
+import io
+import lzma
 import re
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from chainatlas.core.model import MRIOModel
-from chainatlas.data import read_csv
+from chainatlas.data import path_of
 from chainatlas.errors import DataNotFoundError, ValidationError
 from chainatlas.sources.codes import to_iso3
 from chainatlas.sources.registry import register
+
+if TYPE_CHECKING:
+    from chainatlas.core.model import MRIOModel
 
 WIOD2013_FD = ("c37", "c38", "c39", "c41", "c42")
 WIOD2013_FD_NAMES = (
@@ -58,23 +71,36 @@ def _find_file(path: Path, year: int | None) -> Path:
     raise DataNotFoundError(f"year {year} not found", path=str(path))  # pragma: no cover
 
 
+def wiod2013_r_files(path: Path, year: int | None) -> list[Path]:
+    """The one file a year is read from (the table cache hashes only it)."""
+    return [_find_file(Path(path), year)]
+
+
 @register(
     "wiod2013",
     list_years=wiod2013_r_years,
+    input_files=wiod2013_r_files,
     description="WIOD 2013 release, R data package files wiot_YYYY.RData (1995-2011)",
 )
 def load_wiod2013_r(
     path: Path, year: int | None = None, *, rebalance: bool | None = None
 ) -> MRIOModel:
     """Load one year of the WIOD 2013 release from the R package's ``wiot_YYYY.RData``."""
-    import rdata  # imported lazily: only this loader needs it
+    from chainatlas.core.model import MRIOModel
 
     file = _find_file(Path(path), year)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # rdata warns about the R class "iot"
-            parsed = rdata.read_rda(str(file))
-    except Exception as exc:  # rdata raises many types on truncated/corrupt files
+        try:
+            parsed = read_rdata(file)
+        except _Unsupported:
+            import rdata  # the general reader (imports xarray and dask): only when needed
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # rdata warns about the R class "iot"
+                parsed = rdata.read_rda(str(file))
+    except ValidationError:
+        raise
+    except Exception as exc:  # readers raise many types on truncated/corrupt files
         raise ValidationError(
             f"cannot read R data file ({exc.__class__.__name__}: {exc})", path=str(file)
         ) from exc
@@ -95,7 +121,7 @@ def load_wiod2013_r(
     file_year = int(np.asarray(table.get("year", [year or 0])).reshape(-1)[0])
     if year is not None and file_year and file_year != year:
         raise ValidationError(f"file holds year {file_year}, not {year}", path=str(file))
-    names = read_csv("sectors_wiod2013.csv").set_index("code")["name_en"]
+    names = _sector_names()
     return MRIOModel.from_arrays(
         Z,
         final,
@@ -113,3 +139,185 @@ def load_wiod2013_r(
         inventory_category="c42",
         origin=str(file),
     )
+
+
+def _sector_names() -> dict[str, str]:
+    with path_of("sectors_wiod2013.csv").open("r", encoding="utf-8", newline="") as handle:
+        return {row["code"]: row["name_en"] for row in csv.DictReader(handle)}
+
+
+# ---------------------------------------------------------------------- R serialisation (XDR)
+# R Internals, "Serialization formats": every item starts with a flags word whose low byte is
+# the type; bit 9 = has attributes, bit 10 = has tag. Types read here:
+_SYM, _LIST, _CHAR, _LGL, _INT, _REAL, _STR, _VEC = 1, 2, 9, 10, 13, 14, 16, 19
+_NIL, _REF = 254, 255
+_NA_INT = -(2**31)
+MAX_DECOMPRESSED_BYTES = 8 * 2**30  # a corrupt or hostile file never inflates past this
+
+
+class _Unsupported(Exception):  # noqa: N818 (a reason to fall back, not an error)
+    """An R object this reader does not handle (the caller falls back to rdata)."""
+
+
+class _RList(list):
+    """A VECSXP/LISTSXP with its attributes (names, class, dim …)."""
+
+    attributes: dict[str, Any]
+
+
+def _decompress(raw: bytes) -> bytes:
+    opener: Any
+    if raw[:2] == b"\x1f\x8b":
+        opener = gzip.GzipFile
+    elif raw[:3] == b"BZh":
+        opener = bz2.BZ2File
+    elif raw[:6] == b"\xfd7zXZ\x00":
+        opener = lzma.LZMAFile
+    else:
+        return raw
+    with opener(io.BytesIO(raw)) as stream:
+        data = stream.read(MAX_DECOMPRESSED_BYTES + 1)
+    if len(data) > MAX_DECOMPRESSED_BYTES:
+        raise ValidationError(f"inflates to more than {MAX_DECOMPRESSED_BYTES:,} bytes")
+    return data
+
+
+class _XdrReader:
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.pos = 0
+        self.refs: list[Any] = []
+
+    def take(self, size: int) -> int:
+        start = self.pos
+        if size < 0 or start + size > len(self.data):
+            raise ValidationError(
+                f"R data ends early (needs {size:,} bytes at byte {start:,} of "
+                f"{len(self.data):,} uncompressed)"
+            )
+        self.pos = start + size
+        return start
+
+    def int(self) -> int:
+        return int.from_bytes(self.data[self.take(4) : self.pos], "big", signed=True)
+
+    def length(self) -> int:
+        n = self.int()
+        if n == -1:  # long vector: two words
+            n = (self.int() << 32) + (self.int() & 0xFFFFFFFF)
+        if n < 0:
+            raise ValidationError(f"negative vector length {n} at byte {self.pos:,}")
+        return n
+
+    def numbers(self, n: int, dtype: str) -> np.ndarray:
+        width = np.dtype(dtype).itemsize
+        start = self.take(n * width)
+        return np.frombuffer(self.data, dtype=dtype, count=n, offset=start)
+
+    def item(self) -> Any:
+        flags = self.int()
+        kind = flags & 0xFF
+        has_attr, has_tag = bool(flags & (1 << 9)), bool(flags & (1 << 10))
+        if kind == _NIL:
+            return None
+        if kind == _REF:
+            index = flags >> 8 or self.int()
+            if not 1 <= index <= len(self.refs):
+                raise ValidationError(f"bad reference {index} at byte {self.pos:,}")
+            return self.refs[index - 1]
+        if kind == _SYM:
+            name = self.item()
+            self.refs.append(name)
+            return name
+        if kind == _LIST:
+            return self.pairlist(has_attr, has_tag)
+        if kind == _CHAR:
+            n = self.int()
+            if n == -1:
+                return None  # NA_character_
+            start = self.take(n)
+            return self.data[start : self.pos].decode("utf-8", errors="replace")
+        if kind in (_LGL, _INT, _REAL, _STR, _VEC):
+            n = self.length()
+            if kind == _REAL:
+                value: Any = self.numbers(n, ">f8").astype(np.float64)
+            elif kind in (_INT, _LGL):
+                ints = self.numbers(n, ">i4")
+                value = ints.astype(np.float64)
+                value[ints == _NA_INT] = np.nan
+            elif kind == _STR:
+                if n > len(self.data) - self.pos:
+                    raise ValidationError(f"{n:,} strings cannot fit at byte {self.pos:,}")
+                value = [self.item() for _ in range(n)]
+            else:
+                if n > len(self.data) - self.pos:
+                    raise ValidationError(f"{n:,} items cannot fit at byte {self.pos:,}")
+                value = _RList(self.item() for _ in range(n))
+            attributes = self.attributes() if has_attr else {}
+            return _with_attributes(value, attributes)
+        raise _Unsupported(f"R object type {kind}")
+
+    def pairlist(self, has_attr: bool, has_tag: bool) -> _RList:
+        """A pairlist as a list with attribute 'names' from its tags (read iteratively)."""
+        values, names = _RList(), []
+        while True:
+            if has_attr:
+                self.attributes()
+            names.append(self.item() if has_tag else None)
+            values.append(self.item())
+            flags = self.int()
+            kind = flags & 0xFF
+            if kind == _NIL:
+                break
+            if kind != _LIST:
+                raise _Unsupported(f"pairlist ending in R object type {kind}")
+            has_attr, has_tag = bool(flags & (1 << 9)), bool(flags & (1 << 10))
+        values.attributes = {"names": names}
+        return values
+
+    def attributes(self) -> dict[str, Any]:
+        pairs = self.item()
+        if not isinstance(pairs, _RList):
+            raise _Unsupported("attributes that are not a pairlist")
+        return dict(zip(pairs.attributes["names"], pairs, strict=True))
+
+
+def _with_attributes(value: Any, attributes: dict[str, Any]) -> Any:
+    dim = attributes.get("dim")
+    if isinstance(value, np.ndarray) and dim is not None:
+        shape = tuple(int(d) for d in np.asarray(dim))
+        if int(np.prod(shape)) != value.size:
+            raise ValidationError(f"dim {shape} does not match {value.size:,} values")
+        return value.reshape(shape, order="F")  # R stores matrices column by column
+    if isinstance(value, _RList):
+        names = attributes.get("names")
+        if names is not None and len(names) == len(value) and all(names):
+            return dict(zip(names, value, strict=True))
+        value.attributes = attributes
+    return value
+
+
+def read_rdata(file: Path) -> dict[str, Any]:
+    """The objects of an .RData file (``save()`` format, XDR) by name.
+
+    Lists with names become dicts, matrices NumPy arrays (float64; integer NA -> NaN),
+    character vectors lists of str. Raises ``_Unsupported`` for other R objects.
+    """
+    data = _decompress(Path(file).read_bytes())
+    if data[:5] not in (b"RDX2\n", b"RDX3\n"):
+        raise _Unsupported("not an RDX2/RDX3 file")
+    if data[5:7] != b"X\n":
+        raise _Unsupported("not in XDR format")
+    reader = _XdrReader(data)
+    reader.pos = 7
+    version = reader.int()
+    reader.int()  # R version that wrote it
+    reader.int()  # minimal R version to read it
+    if version == 3:
+        reader.take(reader.int())  # native encoding name
+    elif version != 2:
+        raise _Unsupported(f"serialisation version {version}")
+    top = reader.item()
+    if not isinstance(top, _RList):
+        raise _Unsupported("top level is not a pairlist")
+    return dict(zip(top.attributes["names"], top, strict=True))

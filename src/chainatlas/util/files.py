@@ -7,9 +7,10 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-import pandas as pd
-
 from chainatlas.errors import ChainAtlasError
+from chainatlas.util.lazy import lazy_module
+
+pd = lazy_module("pandas")  # imported on first use (util/lazy.py)
 
 
 def atomic_write(path: str | os.PathLike[str], writer: Callable[[Path], None]) -> Path:
@@ -54,8 +55,10 @@ def write_table(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     """Write a DataFrame as CSV or Parquet (by extension), atomically."""
     target = Path(path)
     suffix = target.suffix.lower()
-    if suffix == ".csv":
-        return atomic_write(target, lambda tmp: frame.to_csv(tmp, index=False))
+    if suffix == ".csv":  # Arrow's writer (util/fast_write.py), pandas' for unusual columns
+        from chainatlas.util.fast_write import write_frame_csv
+
+        return atomic_write(target, lambda tmp: write_frame_csv(frame, tmp))
     if suffix in (".parquet", ".pq"):
         return atomic_write(target, lambda tmp: frame.to_parquet(tmp, index=False))
     raise ChainAtlasError(

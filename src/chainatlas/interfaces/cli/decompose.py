@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import typer
 
 from chainatlas.decompositions import LEVELS, METHODS
 from chainatlas.errors import ChainAtlasError
 from chainatlas.execution import cli as backend_cli
 from chainatlas.interfaces.cli.options import check_output, parse_years, write_table
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def run_decompose(
@@ -67,6 +70,31 @@ def _notes_of(result) -> list[str]:
     # a note of the table (rebalancing, zero-output rows) is the same for every method
     lines = dict.fromkeys(f"{row.year}: {row.note}" for row in notes.itertuples(index=False))
     return list(lines)
+
+
+def decompose_one_year(
+    source: str, path: str | None, year: int, method: str, level: str, wide: bool, out: Path
+) -> tuple[int, list[str]]:
+    """One year on this machine, straight from the arrays to the file: no runner, no pandas.
+
+    Writes what ``run_decompose`` + ``write_table`` write (the same columns and rows, tested);
+    returns (rows written, notes).
+    """
+    from chainatlas import sources
+    from chainatlas.decompositions import decompose
+    from chainatlas.decompositions.columns import decomposition_columns
+    from chainatlas.sources.cache import save_derived
+    from chainatlas.util.fast_write import write_csv_columns, write_parquet_columns
+    from chainatlas.util.files import atomic_write
+
+    model = sources.load(source, path, year)
+    result = decompose(model, method)
+    save_derived(model)  # B, for the next command on this year
+    columns = decomposition_columns(result, level, wide=wide)
+    rows = max((len(c) for c in columns.values() if not isinstance(c, int)), default=1)
+    writer = write_csv_columns if out.suffix.lower() == ".csv" else write_parquet_columns
+    atomic_write(out, lambda tmp: writer(columns, tmp))
+    return rows, list(dict.fromkeys(f"{year}: {note}" for note in result.notes))
 
 
 def print_notes(notes: list[str]) -> None:
@@ -140,6 +168,13 @@ def register(app: typer.Typer) -> None:
                 "decompose_notes view)"
             )
             print_notes(_notes_of(result))
+            return
+        if len(years) == 1 and backend == "local" and not memory_limit:
+            rows, notes = decompose_one_year(
+                source, path, years[0], method.lower(), level, wide, out
+            )
+            typer.echo(f"wrote {rows:,} rows to {out}")
+            print_notes(notes)
             return
         frame = run_decompose(
             source,

@@ -13,13 +13,13 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import pandas as pd
 import typer
 from rich.console import Console
-from rich.progress import Progress
-from rich.table import Table
 
 from chainatlas.interfaces.cli.options import atomic_write, write_table
+from chainatlas.util.lazy import lazy_module
+
+pd = lazy_module("pandas")  # imported when the demo runs, not when the CLI starts
 
 console = Console()
 
@@ -145,6 +145,8 @@ def summary_markdown(summary: pd.DataFrame, focus: str) -> str:
 
 
 def show_summary(summary: pd.DataFrame, focus: str) -> None:
+    from rich.table import Table
+
     table = Table(title=f"{focus}: domestic value added in gross exports (WWZ), and world totals")
     for column in ("year", f"{focus} exports bn", "DVA share", "FVA share", "world exports bn"):
         table.add_column(column, justify="right")
@@ -165,6 +167,8 @@ def write_indicators(wiod: str, years: list[int], results: Path) -> None:
 
     console.print(f"[bold]GVC indicators[/] for {len(years)} years into {results}")
     started = time.perf_counter()
+    from rich.progress import Progress
+
     with Progress(transient=True) as progress:
         task = progress.add_task("indicators", total=len(years))
         write_indicator_panel(

@@ -25,6 +25,25 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+
+
+@app.callback()
+def _global_options(
+    no_cache: bool = typer.Option(
+        False,
+        "--no-cache",
+        help="Parse tables afresh instead of reading the binary table cache "
+        "(also: CHAINATLAS_NO_CACHE=1).",
+    ),
+) -> None:
+    """Global value chains and industrial-chain security: decompositions, indicators,
+    product-level vulnerability, scenarios and reports."""
+    if no_cache:
+        import os
+
+        os.environ["CHAINATLAS_NO_CACHE"] = "1"  # read by chainatlas.sources.cache
+
+
 # Modules that add commands; each defines register(app). Missing ones are skipped so a
 # command under construction never breaks the others.
 COMMAND_MODULES = (

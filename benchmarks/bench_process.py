@@ -1,0 +1,178 @@
+"""Whole-process timings of the CLI on WIOD 2011 against the peers' (issue 14, item 1).
+
+Every command runs as a fresh process (``chainatlas decompose ... --out x.csv``), as the
+peers were timed (../shared/reference/peer_timings: each a fresh process reading
+wiot_2011.RData and writing CSV; medians of 5). Two states of the binary table cache:
+
+* cold: an empty ``$CHAINATLAS_CACHE`` each run: the RData file is parsed (bzip2 + XDR);
+* warm: the entry written by an earlier command (with B) is read memory-mapped.
+
+The OS file cache is warm in both (one untimed run first). Printed: median wall seconds of
+``BENCH_REPEAT`` runs (default 5), the children's CPU seconds (user + sys; steadier than
+wall time on a shared machine), and the ratio against the fastest peer for that task. The
+target is 2x the fastest peer (10x decompr for the 17-year WWZ panel), ``--help`` < 0.2 s
+and a cached reload < 50 ms. The peers are R packages and pymrio; when ``Rscript`` is not
+on PATH only their recorded timings are used (said in the output).
+
+Run alone: ``python benchmarks/bench_process.py`` (prints a table); via run.py its rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("CHAINATLAS_SHARED", ROOT.parent / "shared"))
+WIOD = SHARED / "data" / "wiod2013"
+PEERS = SHARED / "reference" / "peer_timings" / "wiod2011_whole_process.csv"
+REPEAT = int(os.environ.get("BENCH_REPEAT", "5"))
+
+# (row name, peer task, peer level, chainatlas arguments after "decompose")
+COMMANDS = [
+    ("tiva sector", "tiva", "sector", ["--method", "tiva", "--level", "sector"]),
+    ("kww country", "kww", "country", ["--method", "kww", "--level", "country"]),
+    ("wwz sector", "wwz", "sector", ["--method", "wwz", "--level", "sector"]),
+    ("wwz full", "wwz", "full", ["--method", "wwz", "--level", "full"]),
+    ("bm-source sector", "bm-source", "sector", ["--method", "bm-source", "--level", "sector"]),
+    ("bm-sink sector", "bm-sink", "sector", ["--method", "bm-sink", "--level", "sector"]),
+]
+
+
+def chainatlas_command() -> list[str]:
+    script = Path(sys.executable).with_name("chainatlas")
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-m", "chainatlas.interfaces.cli.main"]
+
+
+def fastest_peers() -> dict[tuple[str, str], tuple[str, float]]:
+    best: dict[tuple[str, str], tuple[str, float]] = {}
+    if not PEERS.exists():
+        return best
+    with PEERS.open(newline="") as handle:
+        for row in csv.DictReader(handle):
+            key = (row["task"], row["level"])
+            seconds = float(row["wall_s_median"])
+            if key not in best or seconds < best[key][1]:
+                best[key] = (f"{row['tool']} {row['version']}", seconds)
+    return best
+
+
+def timed(command: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds user+sys) of one fresh process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
+
+
+def series(
+    command: list[str], env: dict[str, str], *, cold: bool, repeat: int = REPEAT
+) -> tuple[float, float]:
+    """Median wall and median CPU seconds over ``repeat`` runs."""
+    walls, cpus = [], []
+    for _ in range(repeat):
+        run_env = dict(env)
+        if cold:
+            run_env["CHAINATLAS_CACHE"] = tempfile.mkdtemp(prefix="bench-cold-")
+        try:
+            wall, cpu = timed(command, run_env)
+        finally:
+            if cold:
+                shutil.rmtree(run_env["CHAINATLAS_CACHE"], ignore_errors=True)
+        walls.append(wall)
+        cpus.append(cpu)
+    return statistics.median(walls), statistics.median(cpus)
+
+
+def main() -> list[dict]:
+    if not WIOD.exists():
+        return [{"name": "process: WIOD 2013 data missing", "seconds": float("nan")}]
+    peers = fastest_peers()
+    base = chainatlas_command()
+    work = Path(tempfile.mkdtemp(prefix="bench-process-"))
+    env = {k: v for k, v in os.environ.items() if k != "CHAINATLAS_NO_CACHE"}
+    env["CHAINATLAS_CACHE"] = str(work / "cache")
+    rows: list[dict] = []
+    try:
+        wall, cpu = series([*base, "--help"], env, cold=False)
+        rows.append({"name": "process: chainatlas --help", "seconds": wall, "cpu_seconds": cpu,
+                     "target_seconds": 0.2})
+        reload_code = (
+            "import time, chainatlas\n"
+            f"chainatlas.load('wiod2013', {str(WIOD)!r}, year=2011)\n"
+            "t = time.perf_counter()\n"
+            f"chainatlas.load('wiod2013', {str(WIOD)!r}, year=2011)\n"
+            "print(time.perf_counter() - t)\n"
+        )
+        reloads = []
+        for _ in range(REPEAT):
+            done = subprocess.run([sys.executable, "-c", reload_code], env=env, check=True,
+                                  capture_output=True, text=True)
+            reloads.append(float(done.stdout.strip()))
+        rows.append({"name": "process: cached reload of WIOD 2011 (in-process)",
+                     "seconds": statistics.median(reloads), "target_seconds": 0.05})
+        for name, task, level, arguments in COMMANDS:
+            command = [*base, "decompose", "--source", "wiod2013", "--path", str(WIOD),
+                       "--year", "2011", *arguments, "--out", str(work / "out.csv")]
+            timed(command, env)  # warms the OS file cache and writes the table cache (with B)
+            peer = peers.get((task, level))
+            for state, cold in (("cold", True), ("warm", False)):
+                wall, cpu = series(command, env, cold=cold)
+                row = {"name": f"process: {name}, {state} table cache", "seconds": wall,
+                       "cpu_seconds": cpu}
+                if peer:
+                    row.update(reference=peer[0], reference_seconds=peer[1],
+                               target_seconds=round(peer[1] / 2, 3))
+                rows.append(row)
+        panel = [*base, "decompose", "--source", "wiod2013", "--path", str(WIOD),
+                 "--year", "1995-2011", "--method", "wwz", "--level", "sector",
+                 "--out", str(work / "panel.csv")]
+        timed(panel, env)
+        peer = peers.get(("wwz-17-years", "sector"))
+        for state, cold in (("cold", True), ("warm", False)):
+            # seconds per run: 3 runs, as the peer's figure (median of 3)
+            wall, cpu = series(panel, env, cold=cold, repeat=min(REPEAT, 3))
+            row = {"name": f"process: wwz 1995-2011 panel, {state} table cache",
+                   "seconds": wall, "cpu_seconds": cpu}
+            if peer:
+                row.update(reference=peer[0], reference_seconds=peer[1],
+                           target_seconds=round(peer[1] / 10, 3))
+            rows.append(row)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return rows
+
+
+def _print(rows: list[dict]) -> None:
+    peers_note = "" if shutil.which("Rscript") else (
+        "(Rscript not on PATH: peers not run here; ratios use their recorded timings)"
+    )
+    print(f"{'command':<52} {'wall s':>7} {'cpu s':>7} {'peer s':>7} {'ratio':>6} "
+          f"{'target':>7}  peer")
+    for row in rows:
+        ref = row.get("reference_seconds")
+        ratio = f"{ref / row['seconds']:.2f}x" if ref else ""
+        target = row.get("target_seconds")
+        flag = "" if target is None or row["seconds"] <= target else " MISSED"
+        print(f"{row['name']:<52} {row['seconds']:>7.3f} {row.get('cpu_seconds', 0):>7.3f} "
+              f"{ref or '':>7} {ratio:>6} {target or '':>7}{flag}  {row.get('reference', '')}")
+    if peers_note:
+        print(peers_note)
+
+
+if __name__ == "__main__":
+    _print(main())

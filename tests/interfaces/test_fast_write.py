@@ -1,0 +1,149 @@
+"""Arrow writers: the CSV reads back as pandas' own CSV does, float64 bits exactly; the
+one-year decompose path writes what the runner path writes, without importing pandas."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from chainatlas.decompositions import decompose
+from chainatlas.decompositions.columns import decomposition_columns
+from chainatlas.decompositions.levels import LEVELS
+from chainatlas.execution.synthetic import synthetic_table
+from chainatlas.util.fast_write import Labels, write_csv_columns, write_parquet_columns
+from chainatlas.util.files import write_table
+
+AWKWARD_FLOATS = [
+    0.1, 1e-5, 123.0, 1 / 3, -0.0, 0.0, 1e22, 5e-324, 2.5e15, 12345678901234567.0,
+    -1.7976931348623157e308, 2.2250738585072014e-308, np.nan, np.inf, -np.inf, 1e16, 1e-7,
+]  # fmt: skip
+
+
+def read_both(frame: pd.DataFrame, tmp_path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    theirs, ours = tmp_path / "pandas.csv", tmp_path / "arrow.csv"
+    frame.to_csv(theirs, index=False)
+    write_table(frame, ours)
+    return pd.read_csv(theirs), pd.read_csv(ours)
+
+
+def test_csv_reads_back_like_pandas_own(tmp_path):
+    rng = np.random.default_rng(1)
+    n = len(AWKWARD_FLOATS)
+    frame = pd.DataFrame(
+        {
+            "year": 2011,
+            "country": ["AUS", None, "CHN", "", *["DEU"] * (n - 4)],
+            "value": AWKWARD_FLOATS,
+            "noise": rng.normal(size=n) * 10.0 ** rng.integers(-300, 300, size=n),
+            "whole": np.arange(n, dtype=np.float64) * 1000.0,  # every value integral
+            "count": np.arange(n),
+            "flag": np.arange(n) % 2 == 0,
+            "unsigned": np.arange(n, dtype=np.uint8),
+        }
+    )
+    expected, got = read_both(frame, tmp_path)
+    pd.testing.assert_frame_equal(got, expected)
+    # exactly the float64 bits written
+    for name in ("value", "noise", "whole"):
+        written = frame[name].to_numpy()
+        back = got[name].to_numpy()
+        assert back.dtype == np.float64
+        same = (back == written) | (np.isnan(back) & np.isnan(written))
+        assert same.all(), name
+        assert (np.signbit(back) == np.signbit(written)).all() or name != "value"
+    header = (tmp_path / "arrow.csv").read_text().splitlines()[0]
+    assert header == "year,country,value,noise,whole,count,flag,unsigned"
+
+
+def test_labels_needing_quotes_and_odd_columns_fall_back(tmp_path):
+    frame = pd.DataFrame({"name": ['Agriculture, "Hunting"', "line\nbreak"], "v": [1.5, 2.0]})
+    expected, got = read_both(frame, tmp_path)
+    pd.testing.assert_frame_equal(got, expected)
+    dated = pd.DataFrame({"when": pd.to_datetime(["2011-01-01", "2012-01-01"]), "v": [1, 2]})
+    expected, got = read_both(dated, tmp_path)
+    pd.testing.assert_frame_equal(got, expected)
+    empty = pd.DataFrame({"a": pd.Series([], dtype=float), "b": pd.Series([], dtype=object)})
+    write_table(empty, tmp_path / "empty.csv")
+    assert (tmp_path / "empty.csv").read_text() == "a,b\n"
+
+
+def test_column_writers_from_arrays(tmp_path):
+    columns = {
+        "year": 2011,
+        "exporter": Labels(np.array([0, 1, 1, -1]), ["AUS", "CHN"]),
+        "term": "DVA",
+        "value": np.array([0.5, np.nan, -0.0, 3.0]),
+    }
+    write_csv_columns(columns, tmp_path / "t.csv")
+    write_parquet_columns(columns, tmp_path / "t.parquet")
+    expected = pd.DataFrame(
+        {
+            "year": [2011] * 4,
+            "exporter": ["AUS", "CHN", "CHN", None],
+            "term": ["DVA"] * 4,
+            "value": [0.5, np.nan, -0.0, 3.0],
+        }
+    )
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "t.csv"), expected, check_dtype=False)
+    back = pd.read_parquet(tmp_path / "t.parquet")
+    pd.testing.assert_frame_equal(back, expected, check_dtype=False)
+    assert back["year"].dtype == np.int64 and back["value"].dtype == np.float64
+
+
+@pytest.fixture(scope="module")
+def small_model():
+    return synthetic_table(5, 4, seed=3)
+
+
+@pytest.mark.parametrize("method", ["wwz", "bm-source", "bm-sink", "tiva", "kww"])
+@pytest.mark.parametrize("wide", [False, True])
+def test_columns_equal_to_frame_at_every_level(small_model, method, wide, tmp_path):
+    result = decompose(small_model, method)
+    levels = ("country", "world") if result.country_level_only else LEVELS
+    for level in levels:
+        expected = result.to_frame(level, wide=wide)
+        write_csv_columns(decomposition_columns(result, level, wide=wide), tmp_path / "c.csv")
+        got = pd.read_csv(tmp_path / "c.csv")
+        reference = tmp_path / "f.csv"
+        expected.to_csv(reference, index=False)
+        pd.testing.assert_frame_equal(got, pd.read_csv(reference), check_exact=True)
+        assert list(got.columns) == list(expected.columns)
+
+
+def test_one_year_cli_writes_what_the_runner_writes(wiod_dir, tmp_path):
+    from chainatlas.interfaces.cli.decompose import run_decompose
+
+    env = {k: v for k, v in os.environ.items() if k != "CHAINATLAS_NO_CACHE"}
+    code = (
+        "import sys\n"
+        "from chainatlas.interfaces.cli.main import run\n"
+        "try:\n"
+        "    run(sys.argv[1:])\n"
+        "finally:\n"
+        "    print('PANDAS' if 'pandas' in sys.modules else 'NO-PANDAS', file=sys.stderr)\n"
+    )
+    for method, level in (("wwz", "sector"), ("bm-sink", "bilateral"), ("kww", "country")):
+        out = tmp_path / f"{method}.csv"
+        args = [
+            "decompose", "--source", "wiod2013", "--path", str(wiod_dir), "--year", "2011",
+            "--method", method, "--level", level, "--out", str(out),
+        ]  # fmt: skip
+        for _ in range(2):  # the second run reads the table cache: no pandas at all
+            done = subprocess.run(
+                [sys.executable, "-c", code, *args], env=env, capture_output=True, text=True
+            )
+            assert done.returncode == 0, done.stderr
+        assert "NO-PANDAS" in done.stderr
+        expected = run_decompose("wiod2013", str(wiod_dir), [2011], method, level)
+        reference = tmp_path / "reference.csv"
+        expected.to_csv(reference, index=False)
+        pd.testing.assert_frame_equal(
+            pd.read_csv(out), pd.read_csv(reference), check_exact=True
+        )
+        for line in expected.attrs["notes"]:
+            assert line in done.stderr
