@@ -1,7 +1,7 @@
 """Optional report sections: the product screen (``--trade-db``) and a scenario (``--scenario``).
 
 Both take their numbers unchanged from the packages that compute them:
-:func:`chainatlas.trade.indicators.vulnerability_screen` (see the report's Methods and references) and
+:func:`chainatlas.trade.indicators.vulnerability_screen` and
 :func:`chainatlas.scenarios.run_scenario` (Leontief quantity and price models).
 """
 
