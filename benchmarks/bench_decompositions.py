@@ -103,12 +103,12 @@ def main() -> list[dict]:
     row("load+wwz+kww+tiva, all 17 WIOD years", all_years, repeat=1)
 
     def every_method_all_years() -> None:
-        from chainatlas.decompositions import METHODS, decompose
+        from chainatlas.decompositions import METHODS, decomposition
 
         for year in chainatlas.available_years("wiod2013", WIOD):
             model = chainatlas.load("wiod2013", WIOD, year=year)
             for method in METHODS:
-                decompose(model, method)
+                decomposition(model, method)
 
     row(
         "load + every decomposition method, all 17 WIOD years",

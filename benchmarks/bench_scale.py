@@ -225,17 +225,17 @@ def bench_exio() -> dict:
 
 def bench_size(label: str) -> dict:
     """Child process: one year's WWZ + BM (source) on a synthetic table of a published size."""
-    from chainatlas.decompositions import decompose
+    from chainatlas.decompositions import decomposition
     from chainatlas.execution.synthetic import synthetic_table
 
     name, _, shape = label.partition(":")
     G, N = (int(p) for p in shape.lower().split("x"))
     model = synthetic_table(G, N, seed=11)
     start = time.perf_counter()
-    wwz_frame = decompose(model, "wwz").to_frame("sector")
+    wwz_frame = decomposition(model, "wwz").to_frame("sector")
     wwz_seconds = time.perf_counter() - start
     start = time.perf_counter()
-    bm_frame = decompose(model, "bm-source").to_frame("sector")
+    bm_frame = decomposition(model, "bm-source").to_frame("sector")
     bm_seconds = time.perf_counter() - start
     return {
         "name": f"{name}-size year wwz+bm {G}x{N} (GN={G * N}), standard path",

@@ -41,17 +41,14 @@ def __getattr__(name: str) -> Any:
 
 
 def decompose(
-    model: MRIOModel, method: str = "wwz", level: str = "full", *, wide: bool = False
+    model: MRIOModel, method: str = "wwz", level: str = "full", **options: object
 ) -> pd.DataFrame:
-    """Decompose gross exports and return the tidy table at ``level``.
-
-    method: tiva, kww, wwz, bm-source, bm-sink, bm-adb; level: full, bilateral, sector,
-    country, world. Long columns: year, exporter, importer, sector, term, value (minus the
-    columns the level aggregates away).
-    """
+    """Decompose gross exports: the tidy DataFrame of
+    :func:`chainatlas.decompositions.decompose` (same function, imported on first use;
+    options: wide, groups, term_groups)."""
     from chainatlas.decompositions import decompose as _decompose
 
-    return _decompose(model, method).to_frame(level, wide=wide)
+    return _decompose(model, method, level, **options)  # type: ignore[arg-type]
 
 
 __all__ = ["ChainAtlasError", "MRIOModel", "__version__", "available_years", "decompose", "load"]

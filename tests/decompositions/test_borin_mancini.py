@@ -12,9 +12,9 @@ from reference_tables import REF_REL, REFERENCE_CODES, REL, compare_by_name, rea
 from typer.testing import CliRunner
 
 import chainatlas
+from chainatlas import decompositions
 from chainatlas.core import value_added
 from chainatlas.core.model import MRIOModel
-from chainatlas.decompositions import decompose
 from chainatlas.decompositions.borin_mancini import (
     ADB_TERMS,
     FINE_TERMS,
@@ -437,9 +437,9 @@ def test_synthetic_against_slow_reference():
 
 # ---------------------------------------------------------------------- API and CLI
 def test_dispatcher_and_top_level_api(wiod2011, reference_dir):
-    assert decompose(wiod2011, "BM-Source").method == "bm-source"
-    assert decompose(wiod2011, "bm-sink").method == "bm-sink"
-    assert decompose(wiod2011, "bm-adb").method == "bm-adb"
+    assert decompositions.decomposition(wiod2011, "BM-Source").method == "bm-source"
+    assert decompositions.decomposition(wiod2011, "bm-sink").method == "bm-sink"
+    assert decompositions.decomposition(wiod2011, "bm-adb").method == "bm-adb"
     frame = chainatlas.decompose(wiod2011, "bm-source", level="sector")
     assert list(frame.columns) == ["year", "exporter", "sector", "term", "value"]
     assert set(frame["term"]) == set(SOURCE_TERMS)

@@ -13,8 +13,8 @@ from reference_tables import REF_REL, REL, compare_by_name, read_reference
 from typer.testing import CliRunner
 
 import chainatlas
+from chainatlas import decompositions
 from chainatlas.core import value_added
-from chainatlas.decompositions import decompose
 from chainatlas.decompositions.kww import KWW_TERMS, kww
 from chainatlas.decompositions.tiva import domestic_multipliers, foreign_multiplier
 from chainatlas.decompositions.wwz import EXVATOOLS_NAMES, WWZ_TERMS, wwz, wwz_to_kww
@@ -177,9 +177,9 @@ def test_api_wide_and_dispatch(wiod2011):
     E = wiod2011.exports
     chn, usa = wiod2011.country_slice("CHN"), wiod2011.country_position("USA")
     assert abs(row[list(WWZ_TERMS)].sum() - E[chn, usa].sum()) < REL * E[chn, usa].sum()
-    assert decompose(wiod2011, "wwz").method == "wwz"
+    assert decompositions.decomposition(wiod2011, "wwz").method == "wwz"
     with pytest.raises(ChainAtlasError, match="unknown decomposition method 'wzw'"):
-        decompose(wiod2011, "wzw")
+        decompositions.decomposition(wiod2011, "wzw")
     with pytest.raises(ChainAtlasError, match="unknown level 'region'"):
         wwz(wiod2011).to_frame("region")
 

@@ -258,14 +258,14 @@ def test_scenario_on_dask_equals_run_scenario(cluster, wiod_dir):
 
 
 def test_one_unit_per_year_runs_several_methods(wiod_dir, wiod2011, tmp_path):
-    from chainatlas.decompositions import decompose
+    from chainatlas.decompositions import decomposition
 
     units = decompose_units("wiod2013", wiod_dir, [2011], ["wwz", "bm-source"], "country")
     assert [u.task for u in units] == ["decompose_wwz_bm_source_country"]
     result = run_units(decompose_task, units, out_dir=tmp_path, progress=False)
     assert result.datasets == ["bm_source_country", "decompose_notes", "wwz_country"]
     for method in ("wwz", "bm-source"):
-        expected = decompose(wiod2011, method).to_frame("country")
+        expected = decomposition(wiod2011, method).to_frame("country")
         got = result.read(f"{method.replace('-', '_')}_country")
         keys = ["exporter", "term"]
         got = got.sort_values(keys).reset_index(drop=True)

@@ -7,7 +7,7 @@ import pytest
 from indicator_helpers import WIOD_YEARS, rel_err
 
 from chainatlas.core.value_added import foreign_va_in_exports
-from chainatlas.decompositions import decompose
+from chainatlas.decompositions import decomposition
 from chainatlas.indicators._common import workspace
 from chainatlas.indicators.participation import (
     PRODUCTION_SHARES,
@@ -123,7 +123,7 @@ def test_koopman_parts_match_foreign_content(wiod2011):
 
 def test_adb_production_rate_equals_wwyz_forward(wiod2011):
     """§4.4: Σ (DAVAX2 + REX + REF) over an exporter's sectors = WWYZ forward GVC VA."""
-    terms = decompose(wiod2011, "bm-adb").terms
+    terms = decomposition(wiod2011, "bm-adb").terms
     intermediate = sum(terms[k] for k in ("DAVAX2", "REX1", "REX2", "REX3", "REF1", "REF2"))
     by_country = intermediate.sum(axis=1).reshape(wiod2011.G, wiod2011.N).sum(axis=1)
     parts = production_parts(wiod2011)

@@ -13,7 +13,7 @@ from chainatlas.core.value_added import (
     intermediate_imports_by_source,
     va_trade_matrix,
 )
-from chainatlas.decompositions import decompose
+from chainatlas.decompositions import decomposition
 from chainatlas.indicators._common import workspace
 from chainatlas.indicators.linkage import link_matrix, link_table
 from chainatlas.indicators.origin import (
@@ -115,7 +115,7 @@ def test_fva_by_origin_member_sum(wiod2011):
 
 def test_bm_fva_by_origin_matches_bm_source(wiod2011):
     bm = bm_fva_by_origin(wiod2011)
-    fva = decompose(wiod2011, "bm-source").aggregate("FVA", "country")
+    fva = decomposition(wiod2011, "bm-source").aggregate("FVA", "country")
     assert rel_err(bm.sum(axis=0) - np.diag(bm), fva) < 1e-9
     dex = workspace(wiod2011).dexfvap
     off = ~np.eye(wiod2011.G, dtype=bool)

@@ -51,9 +51,29 @@ def test_decompose_user_errors_exit_2_without_traceback(tmp_path, wiod_dir, args
 def test_bad_output_suffix(tmp_path, wiod_dir):
     result = run_cli(
         ["decompose", "--source", "wiod2013", "--path", str(wiod_dir), "--year", "2011",
-         "--out", str(tmp_path / "out.xlsx")]
+         "--out", str(tmp_path / "out.json")]
     )  # fmt: skip
-    assert result.returncode == 2 and "must end in .csv or .parquet" in result.stderr
+    assert result.returncode == 2
+    assert "must end in .csv, .parquet, .xlsx, .dta" in result.stderr
+
+
+def test_decompose_to_excel_has_the_table_and_its_notes(tmp_path, wiod_dir, wiod2011):
+    import pandas as pd
+
+    import chainatlas
+
+    out = tmp_path / "kww.xlsx"
+    result = run_cli(
+        ["decompose", "--source", "wiod2013", "--path", str(wiod_dir), "--year", "2011",
+         "--method", "kww", "--level", "country", "--out", str(out)]
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    sheets = pd.read_excel(out, sheet_name=None, engine="openpyxl")
+    assert list(sheets) == ["data", "notes"]
+    expected = chainatlas.decompose(wiod2011, "kww", "country")
+    got = sheets["data"].set_index(["exporter", "term"])["value"]
+    want = expected.set_index(["exporter", "term"])["value"]
+    pd.testing.assert_series_equal(got.loc[want.index], want, rtol=1e-12)
 
 
 def test_missing_option_is_a_usage_error(capsys):

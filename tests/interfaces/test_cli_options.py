@@ -57,3 +57,49 @@ def test_unwritable_output_is_a_user_error(tmp_path):
         write_table(pd.DataFrame({"a": [1]}), blocker / "x.csv")
     with pytest.raises(ChainAtlasError, match="is a directory"):
         atomic_write(tmp_path, lambda tmp: tmp.write_text("x"))
+
+
+def test_xlsx_and_dta_outputs_keep_values_and_notes(tmp_path):
+    frame = pd.DataFrame(
+        {
+            "year": [2011, 2011],
+            "exporter": ["CHN", "USA"],
+            "term": ["DVA_FIN", "DVA_FIN"],
+            "a_very_long_column_name_that_stata_would_refuse": [1.5, 2.25],
+            "value": [1234.5678, 0.125],
+        }
+    )
+    frame.attrs = {"units": "USD million, current prices", "method": "wwz", "notes": ["n1"]}
+    workbook = write_table(frame, tmp_path / "out.xlsx")
+    sheets = pd.read_excel(workbook, sheet_name=None, engine="openpyxl")
+    assert list(sheets) == ["data", "notes"]
+    pd.testing.assert_frame_equal(sheets["data"], frame, check_dtype=False)
+    notes = sheets["notes"]
+    assert {"units", "method", "note"} <= set(notes["item"])
+    assert "n1" in set(notes["value"])
+
+    stata = write_table(frame, tmp_path / "out.dta")
+    back = pd.read_stata(stata)
+    assert list(back.columns)[3] == "a_very_long_column_name_that_sta"
+    assert back["value"].tolist() == [1234.5678, 0.125]
+    with pd.io.stata.StataReader(stata) as reader:
+        labels = reader.variable_labels()
+    assert labels["value"] == "Value (USD million, current prices)"
+    assert all(len(label) <= 80 for label in labels.values())
+    with pytest.raises(ChainAtlasError, match=r"\.xlsx, \.dta"):
+        write_table(frame, tmp_path / "out.json")
+
+
+def test_help_lists_sources_shows_flags_bare_and_gives_examples():
+    from typer.testing import CliRunner
+
+    from chainatlas.interfaces.cli.main import app
+
+    runner = CliRunner()
+    top = runner.invoke(app, ["--help"], terminal_width=120).output
+    assert "wiod2013" in top and "oecd-icio" in top
+    for command in (["decompose"], ["report"], ["profile"], ["trade", "topk"], ["serve"]):
+        text = runner.invoke(app, [*command, "--help"], terminal_width=120).output
+        assert "Example:" in text, command
+        assert "<bool>" not in text, command
+        assert "METHODS" not in text and "§" not in text, command

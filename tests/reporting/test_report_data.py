@@ -237,7 +237,7 @@ def test_single_year_summary_does_not_compare_a_year_with_itself(wiod_dir):
     row = one.country.set_index(["country", "year"]).loc[(FOCUS, 2011)]
     for lang in names.LANGUAGES:
         text = " ".join(summary_paragraphs(one, lang))
-        assert text.count("2011") == 6, text  # each sentence names its year once
+        assert text.count("2011") == 7, text  # each sentence names its year once
         assert "(in 2011" not in text and "（2011年分别为" not in text and "（2011年为" not in text
     english = " ".join(summary_paragraphs(one, "en"))
     assert f"{100 * row['dva_share']:.1f}%" in english
@@ -245,7 +245,8 @@ def test_single_year_summary_does_not_compare_a_year_with_itself(wiod_dir):
 
 def test_summary_names_the_largest_real_region_not_row(ctx):
     """RoW is the largest foreign 'region' of China's exports in WIOD 2011, but a residual is
-    never ranked: the sentence names the largest real region, with its share from the chart."""
+    never ranked: the sentence names the largest real region, with its share from the chart,
+    and quotes RoW apart, saying it is not ranked."""
     origin = charts.va_origin_data(ctx)
     last = origin[(origin["year"] == 2011) & ~origin["origin"].isin(["domestic", "row"])]
     top = last.sort_values("share", ascending=False).iloc[0]
@@ -253,4 +254,40 @@ def test_summary_names_the_largest_real_region_not_row(ctx):
     chinese = " ".join(summary_paragraphs(ctx, "zh"))
     assert names.text(f"region.{top['origin']}", "en") in english
     assert f"{100 * top['share']:.1f}%" in english
-    assert "Rest of the world" not in english and "世界其他地区" not in chinese
+    row_share = origin[(origin["year"] == 2011) & (origin["origin"] == "row")]["share"].sum()
+    assert row_share > top["share"]  # the case of the issue: RoW would have been "largest"
+    sentence = next(p for p in summary_paragraphs(ctx, "en") if "largest foreign source" in p)
+    quoted = "economies the table does not show one by one — contributed"
+    assert f"{quoted} {100 * row_share:.1f}%" in sentence
+    assert "not ranked" in sentence
+    assert "不参与排序" in chinese
+
+
+def test_residual_region_is_never_ranked_but_shown_apart(ctx, all_charts):
+    dependence = all_charts["dependence"].data
+    suppliers = [s for s in dependence["supplier"].unique() if s not in ("other", "total")]
+    assert suppliers[-1] == "ROW" and len(suppliers) == 6  # five real economies, then RoW
+    origin = all_charts["va_origin"].figures["en"]
+    assert origin.data[-1].name == "Rest of the world (residual)"
+    assert "ROW" not in charts.linkage_partners(ctx)
+
+
+def test_notes_axes_and_numbers_read_on_their_own(ctx, all_charts):
+    for key, chart in all_charts.items():
+        for lang in names.LANGUAGES:
+            assert "METHODS" not in chart.notes[lang] and "§" not in chart.notes[lang], key
+            layout = chart.figures[lang].layout
+            if key == "network":  # a graph: units in the legend line under the circles
+                assert any(
+                    "USD million" in (a.text or "") or "百万美元" in (a.text or "")
+                    for a in layout.annotations
+                )
+                continue
+            assert layout.xaxis.title.text and layout.yaxis.title.text, (key, lang)
+    assert names.money(2_084_965.0, "en") == "USD 2.08 tn"
+    assert names.money(2_084_965.0, "zh") == "2.08万亿美元"
+    assert names.money(845_300.0, "en") == "USD 845.3 bn"
+    assert names.money(845_300.0, "zh") == "8,453亿美元"
+    english = " ".join(summary_paragraphs(ctx, "en"))
+    exports = ctx.country.set_index(["country", "year"]).loc[(FOCUS, 2011), "exports"]
+    assert f"USD {exports / 1e6:.2f} tn" in english

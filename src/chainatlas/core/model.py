@@ -689,6 +689,9 @@ class MRIOModel:
             )
         return f"{self.source}{year}: {self.G} countries x {self.N} sectors, {self.units}"
 
+    def __repr__(self) -> str:  # one line, like pymrio's, instead of every array
+        return f"MRIOModel({self.describe()})"
+
     # ------------------------------------------------------------------ aggregation
     def aggregate(
         self,

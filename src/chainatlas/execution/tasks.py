@@ -67,7 +67,7 @@ def decompose_units(
 
 def decompose_task(unit: WorkUnit) -> dict[str, pd.DataFrame]:
     """One year's decompositions as tidy tables; WWZ with a memory limit runs batched."""
-    from chainatlas.decompositions import decompose
+    from chainatlas.decompositions import decomposition
 
     level, wide = unit.params["level"], bool(unit.params.get("wide", False))
     model = unit_model(unit)
@@ -81,7 +81,7 @@ def decompose_task(unit: WorkUnit) -> dict[str, pd.DataFrame]:
         else:
             if unit.memory_limit is not None:
                 _check_standard_fits(model, method, unit.memory_limit)
-            result = decompose(model, method)
+            result = decomposition(model, method)
         frames[decompose_dataset(method, level)] = result.to_frame(level, wide=wide)
         notes.extend((unit.year, method, note) for note in result.notes)
     from chainatlas.sources.cache import save_derived

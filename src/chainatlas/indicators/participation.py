@@ -167,9 +167,9 @@ KOOPMAN_VARIANTS = ("default", "no_fdc", "kww")
 
 def koopman_parts(model: MRIOModel) -> dict[str, np.ndarray]:
     """IV and FV per exporting country-sector (summed over partners) from WWZ terms (§4.5)."""
-    from chainatlas.decompositions import decompose
+    from chainatlas.decompositions import decomposition
 
-    terms = decompose(model, "wwz").terms
+    terms = decomposition(model, "wwz").terms
     total = {name: values.sum(axis=1) for name, values in terms.items()}
     exports = model.total_exports
     return {
@@ -255,9 +255,9 @@ ADB_BACKWARD_TERMS = ("FVA", "PDC1", "PDC2")
 
 def adb_trade_parts(model: MRIOModel) -> dict[str, np.ndarray]:
     """ADB KI 2021 terms summed over partners: forward (REX+REF), backward (FVA+PDC)."""
-    from chainatlas.decompositions import decompose
+    from chainatlas.decompositions import decomposition
 
-    terms = decompose(model, "bm-adb").terms
+    terms = decomposition(model, "bm-adb").terms
     missing = [t for t in (*ADB_FORWARD_TERMS, *ADB_BACKWARD_TERMS) if t not in terms]
     if missing:
         from chainatlas.errors import ChainAtlasError

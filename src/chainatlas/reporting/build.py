@@ -116,10 +116,9 @@ def summary_paragraphs(ctx: ReportContext, lang: str) -> list[str]:
         names.text(
             f"summary.exports{variant}",
             lang,
-            exports=_num(last["exports"], 0),
-            units=names.text("units.usd_million_current_prices", lang)
+            exports=names.money(last["exports"], lang)
             if ctx.units == "USD million, current prices"
-            else ctx.units,
+            else f"{_num(last['exports'], 0)} {ctx.units}",
             dva=_pct(last["dva_share"]),
             fva=_pct(last["fva_share"]),
             dva0=_pct(first["dva_share"]),
@@ -155,10 +154,10 @@ def summary_paragraphs(ctx: ReportContext, lang: str) -> list[str]:
         ),
     ]
     origin = va_origin_data(ctx)
-    # RoW is a residual of many economies, never ranked (METHODS §8 rule 4)
-    foreign = origin[
-        (origin["year"] == ctx.last_year) & ~origin["origin"].isin(["domestic", "row"])
-    ]
+    # the rest of the world is a residual of many economies: never ranked, quoted apart
+    last_origin = origin[origin["year"] == ctx.last_year]
+    foreign = last_origin[~last_origin["origin"].isin(["domestic", "row"])]
+    residual = last_origin.loc[last_origin["origin"] == "row", "share"].sum()
     if not foreign.empty:
         top = foreign.sort_values("share", ascending=False).iloc[0]
         paragraphs.append(
@@ -169,6 +168,7 @@ def summary_paragraphs(ctx: ReportContext, lang: str) -> list[str]:
                 if names.has_text(f"region.{top['origin']}")
                 else top["origin"],
                 share=_pct(top["share"]),
+                row=_pct(residual),
                 **common,
             )
         )
@@ -189,6 +189,9 @@ def summary_paragraphs(ctx: ReportContext, lang: str) -> list[str]:
             hubs=hubs(ctx.last_year),
             **common,
         )
+    )
+    paragraphs.append(
+        names.text("summary.dva_measures", lang, tiva=_pct(last["dva_share"]), **common)
     )
     return paragraphs
 
@@ -228,6 +231,19 @@ def assemble_sections(
         text = ctx.extras.get(f"{key}_summary")
         paragraphs = {lang: [text[lang]] for lang in names.LANGUAGES} if text else {}
         sections.append(_section(key, extra_charts, paragraphs=paragraphs))
+    from chainatlas.reporting.methods import methods_html
+
+    present = {section.key for section in sections}
+    sections.append(
+        _section(
+            "methods",
+            [],
+            html={
+                lang: methods_html(lang, ctx.source_label(lang), present)
+                for lang in names.LANGUAGES
+            },
+        )
+    )
     return sections
 
 
@@ -243,12 +259,15 @@ def build_report(
     *,
     cache_dir: str | os.PathLike[str] | bool | None = True,
     progress: Callable[[int], None] | None = None,
+    pdf: str | os.PathLike[str] | None = None,
+    charts_dir: str | os.PathLike[str] | None = None,
 ) -> Path:
     """Write the report of ``focus`` over ``years`` to ``out`` (atomically) and return its path.
 
     ``years``: a list of years, a text such as ``"1995-2011"``, or None for every year of the
     source. ``cache_dir``: True = the default cache (~/.cache/chainatlas/reports), a path, or
-    False/None to compute everything in memory.
+    False/None to compute everything in memory. ``pdf``: also print the report to this PDF;
+    ``charts_dir``: also write every chart as PNG and SVG there (both need Chromium).
     """
     from chainatlas import sources
 
@@ -302,4 +321,13 @@ def build_report(
         tmp.write_bytes(payload)
         tmp.chmod(0o644)  # a report is meant to be shared; mkstemp creates 0600
 
-    return atomic_write(out, write)
+    written = atomic_write(out, write)
+    if charts_dir is not None:
+        from chainatlas.reporting.export import export_charts
+
+        export_charts([c for section in sections for c in section.charts], charts_dir)
+    if pdf is not None:
+        from chainatlas.reporting.export import print_pdf
+
+        print_pdf(written, pdf)
+    return written

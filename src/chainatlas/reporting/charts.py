@@ -103,12 +103,26 @@ def _note(ctx: ReportContext, key: str, lang: str, years: str | None = None) -> 
     return names.text(
         f"note.{key}",
         lang,
+        country=names.country(ctx.focus, lang),
         source=ctx.source_label(lang),
         years=years or ctx.years_label(),
         first=ctx.first_year,
         last=ctx.last_year,
         units=units_label(ctx.units, lang),
     )
+
+
+def axis(key: str, lang: str, **values: object) -> dict[str, object]:
+    """A plotly axis title from report_strings.csv (``axis.<key>``)."""
+    return {"title": {"text": names.text(f"axis.{key}", lang, **values)}}
+
+
+ROW_CODES = frozenset({"ROW", "RoW", "row"})  # residual regions: never ranked (one rule)
+
+
+def is_residual(code: str) -> bool:
+    """True for the table's rest-of-the-world residual (and its region key ``row``)."""
+    return str(code) in ROW_CODES or names.region_of(str(code)) == "row"
 
 
 def units_label(units: str, lang: str) -> str:
@@ -134,6 +148,12 @@ SUMMARY_SERIES = {
     "summary_position": ("gvc_position",),
 }
 PERCENT_SERIES = {"summary_shares", "summary_participation"}
+SUMMARY_AXES = {
+    "summary_shares": "share_exports",
+    "summary_participation": "participation",
+    "summary_length": "length",
+    "summary_position": "position",
+}
 
 
 def summary_chart(ctx: ReportContext, key: str) -> Chart:
@@ -159,8 +179,11 @@ def summary_chart(ctx: ReportContext, key: str) -> Chart:
             )
         if key == "summary_position":
             fig.add_hline(y=1.0, line_dash="dot", line_color="#888")
-        yaxis = {"tickformat": ".0%"} if key in PERCENT_SERIES else {}
-        _layout(fig, lang, height=340, yaxis=yaxis, xaxis={"dtick": 2 if len(ctx.years) > 8 else 1})
+        yaxis = axis(SUMMARY_AXES[key], lang)
+        if key in PERCENT_SERIES:
+            yaxis["tickformat"] = ".0%"
+        xaxis = axis("year", lang) | {"dtick": 2 if len(ctx.years) > 8 else 1}
+        _layout(fig, lang, height=360, yaxis=yaxis, xaxis=xaxis)
         table = focus[["year", *columns]].rename(
             columns={c: names.indicator(c, lang) for c in columns}
             | {"year": names.text("label.year", lang)}
@@ -190,25 +213,31 @@ def va_origin_data(ctx: ReportContext) -> pd.DataFrame:
 def va_origin_chart(ctx: ReportContext) -> Chart:
     data = va_origin_data(ctx)
     last = data[data["year"] == ctx.last_year]
-    foreign_order = (
-        last[last["origin"] != "domestic"].sort_values("share", ascending=False)["origin"].tolist()
-    )
-    foreign_order += sorted(set(data["origin"]) - set(foreign_order) - {"domestic"})
+    ranked = last[(last["origin"] != "domestic") & (last["origin"] != "row")]
+    foreign_order = ranked.sort_values("share", ascending=False)["origin"].tolist()
+    foreign_order += sorted(set(data["origin"]) - set(foreign_order) - {"domestic", "row"})
+    # the residual is drawn last and apart (hatched), never in the ranking
+    foreign_order += ["row"] if "row" in set(data["origin"]) else []
     chart = Chart(key="va_origin", data=data, section="origin")
     wide = data.pivot(index="year", columns="origin", values="share").fillna(0.0)
     for lang in names.LANGUAGES:
         fig = go.Figure()
         for i, origin in enumerate(["domestic", *foreign_order]):
             label = _origin_label(origin, ctx, lang)
-            fig.add_trace(
-                go.Bar(
-                    x=wide.index,
-                    y=wide[origin],
-                    name=label,
-                    marker_color="#c7c7c7" if origin == "domestic" else PALETTE[i % len(PALETTE)],
-                )
-            )
-        _layout(fig, lang, height=420, barmode="stack", yaxis={"tickformat": ".0%"})
+            marker: dict[str, object] = {
+                "color": "#c7c7c7" if origin == "domestic" else PALETTE[i % len(PALETTE)]
+            }
+            if origin == "row":
+                marker = {"color": "#e6e6e6", "pattern": {"shape": "/", "fgcolor": "#888"}}
+            fig.add_trace(go.Bar(x=wide.index, y=wide[origin], name=label, marker=marker))
+        _layout(
+            fig,
+            lang,
+            height=440,
+            barmode="stack",
+            yaxis=axis("share_exports", lang) | {"tickformat": ".0%"},
+            xaxis=axis("year", lang),
+        )
         table = wide[["domestic", *foreign_order]].reset_index()
         table.columns = [names.text("label.year", lang)] + [
             _origin_label(o, ctx, lang) for o in ["domestic", *foreign_order]
@@ -225,6 +254,8 @@ def va_origin_chart(ctx: ReportContext) -> Chart:
 def _origin_label(origin: str, ctx: ReportContext, lang: str) -> str:
     if origin == "domestic":
         return names.text("label.domestic", lang, country=names.country(ctx.focus, lang))
+    if origin == "row":
+        return names.text("label.rest_of_world", lang)
     key = f"region.{origin}"
     return names.text(key, lang) if names.has_text(key) else origin
 
@@ -235,7 +266,8 @@ def linkage_partners(ctx: ReportContext, count: int = 9) -> list[str]:
     t = ctx.va_trade[ctx.va_trade["year"] == ctx.last_year]
     out = t[(t["source"] == ctx.focus) & (t["absorber"] != ctx.focus)].set_index("absorber")
     inn = t[(t["absorber"] == ctx.focus) & (t["source"] != ctx.focus)].set_index("source")
-    both = out["value"].add(inn["value"], fill_value=0.0).drop("ROW", errors="ignore")
+    both = out["value"].add(inn["value"], fill_value=0.0)
+    both = both[[not is_residual(c) for c in both.index]]
     partners = both.sort_values(ascending=False).index[:count].tolist()
     return [ctx.focus, *partners]
 
@@ -275,15 +307,15 @@ def linkage_chart(ctx: ReportContext) -> Chart:
                 text=cell_text,
                 texttemplate="%{text}",
                 hovertemplate="%{y} → %{x}: %{z:.2f}<extra></extra>",
-                colorbar={"title": {"text": "LINK"}},
+                colorbar={"title": {"text": names.text("axis.link", lang), "side": "right"}},
             )
         )
         _layout(
             fig,
             lang,
             height=520,
-            xaxis={"title": {"text": names.text("label.absorber", lang)}},
-            yaxis={"title": {"text": names.text("label.va_source", lang)}, "autorange": "reversed"},
+            xaxis=axis("absorber", lang),
+            yaxis=axis("va_source", lang) | {"autorange": "reversed"},
         )
         table = link.copy()
         table.index = labels
@@ -351,6 +383,14 @@ def _circle_positions(codes: list[str]) -> dict[str, tuple[float, float]]:
     }
 
 
+def _radial_angle(x: float, y: float) -> float:
+    """Text angle (degrees, clockwise as plotly counts) pointing away from the centre."""
+    angle = -math.degrees(math.atan2(y, x))
+    if x < 0:  # keep the text upright on the left half
+        angle = angle + 180 if angle < 0 else angle - 180
+    return angle
+
+
 def network_chart(ctx: ReportContext) -> Chart:
     data = network_data(ctx)
     years = sorted(data["year"].unique())
@@ -364,7 +404,7 @@ def network_chart(ctx: ReportContext) -> Chart:
         for col, year in enumerate(years, start=1):
             nodes = data[data["year"] == year]
             pos = _circle_positions(nodes["country"].tolist())
-            axis = "" if col == 1 else str(col)
+            axis_id = "" if col == 1 else str(col)
             for _, link in network_links(ctx, year).iterrows():
                 x0, y0 = pos[link["exporter"]]
                 x1, y1 = pos[link["importer"]]
@@ -373,10 +413,10 @@ def network_chart(ctx: ReportContext) -> Chart:
                     y=y1,
                     ax=x0,
                     ay=y0,
-                    xref=f"x{axis}",
-                    yref=f"y{axis}",
-                    axref=f"x{axis}",
-                    ayref=f"y{axis}",
+                    xref=f"x{axis_id}",
+                    yref=f"y{axis_id}",
+                    axref=f"x{axis_id}",
+                    ayref=f"y{axis_id}",
                     showarrow=True,
                     arrowhead=2,
                     arrowsize=0.8,
@@ -385,19 +425,14 @@ def network_chart(ctx: ReportContext) -> Chart:
                     text="",
                 )
             hubs = nodes["hub"].to_numpy()
+            sizes = 6 + 40 * np.sqrt(nodes["va_exports"].to_numpy() / max_value)
             fig.add_trace(
                 go.Scatter(
                     x=[pos[c][0] for c in nodes["country"]],
                     y=[pos[c][1] for c in nodes["country"]],
-                    mode="markers+text",
-                    # ISO3 codes keep the English circle compact; Chinese readers get names
-                    text=nodes["country"]
-                    if lang == "en"
-                    else [names.country(c, lang) for c in nodes["country"]],
-                    textposition="top center",
-                    textfont={"size": 9},
+                    mode="markers",
                     marker={
-                        "size": 6 + 40 * np.sqrt(nodes["va_exports"].to_numpy() / max_value),
+                        "size": sizes,
                         "color": np.where(hubs, "#d62728", "#1f77b4"),
                         "line": {"width": 1, "color": "white"},
                     },
@@ -421,11 +456,39 @@ def network_chart(ctx: ReportContext) -> Chart:
                 row=1,
                 col=col,
             )
-            fig.update_xaxes(visible=False, range=[-1.25, 1.25], row=1, col=col)
+            # labels on a ring outside the nodes, anchored away from the centre, so
+            # neighbours (CHN, JPN, KOR, TWN sit together) and large nodes do not overlap
+            for code, size in zip(nodes["country"], sizes, strict=True):
+                x, y = pos[code]
+                radius = 1.04 + size / 2 / 200
+                fig.add_annotation(
+                    x=radius * x,
+                    y=radius * y,
+                    xref=f"x{axis_id}",
+                    yref=f"y{axis_id}",
+                    text=code if lang == "en" else names.country(code, lang),
+                    showarrow=False,
+                    font={"size": 9},
+                    textangle=_radial_angle(x, y),
+                    xanchor="left" if x >= 0 else "right",
+                    yanchor="middle",
+                )
+            fig.update_xaxes(visible=False, range=[-1.45, 1.45], row=1, col=col)
             fig.update_yaxes(
-                visible=False, range=[-1.25, 1.25], scaleanchor=f"x{axis}", row=1, col=col
+                visible=False, range=[-1.45, 1.45], scaleanchor=f"x{axis_id}", row=1, col=col
             )
-        _layout(fig, lang, height=560)
+        # a graph has no x/y scale: the units go in a legend line under the circles
+        fig.add_annotation(
+            text=names.text("axis.network", lang, units=units_label(ctx.units, lang)),
+            xref="paper",
+            yref="paper",
+            x=0.5,
+            y=-0.04,
+            showarrow=False,
+            font={"size": 11},
+            name="units",
+        )
+        _layout(fig, lang, height=620, margin={"l": 20, "r": 20, "t": 40, "b": 40})
         table = data.assign(
             country=[names.country(c, lang) for c in data["country"]],
             hub=np.where(data["hub"], names.text("label.yes", lang), ""),
@@ -451,18 +514,19 @@ def dependence_data(ctx: ReportContext, top: int = 5) -> pd.DataFrame:
     shares = rows[rows["indicator"] == "imported_input_share"]
     imported = rows[rows["indicator"] == "imported_inputs"]
     per_source = imported[~imported["source"].isin(["ALL_FOREIGN", "TOTAL", ctx.focus])]
-    largest = (
-        per_source.groupby("source")["value"].sum().sort_values(ascending=False).index[:top]
-    ).tolist()
+    per_source_sum = per_source.groupby("source")["value"].sum().sort_values(ascending=False)
+    # the residual region is never ranked among the largest suppliers: shown on its own
+    residual = [c for c in per_source_sum.index if is_residual(c)]
+    largest = [c for c in per_source_sum.index if not is_residual(c)][:top]
     wide = shares.pivot(index="sector", columns="source", values="value")
     total = wide["ALL_FOREIGN"]
-    parts = wide[largest].copy()
+    parts = wide[largest + residual].copy()
     parts["other"] = total - parts.sum(axis=1)
     parts["total"] = total
     data = parts.reset_index().melt(id_vars="sector", var_name="supplier", value_name="share")
     data.insert(0, "year", ctx.last_year)
     data.insert(1, "user", ctx.focus)
-    supplier_rank = {s: i for i, s in enumerate([*largest, "other", "total"])}
+    supplier_rank = {s: i for i, s in enumerate([*largest, *residual, "other", "total"])}
     data["_sector"] = data["sector"].map(_sector_order)
     data["_supplier"] = data["supplier"].map(supplier_rank)
     data = data.sort_values(["_sector", "_supplier"]).drop(columns=["_sector", "_supplier"])
@@ -474,6 +538,32 @@ def _sector_order(code: str) -> int:
     return int(digits) if digits else 0
 
 
+def _supplier_label(code: str, lang: str) -> str:
+    if code == "other":
+        return names.text("label.other_foreign", lang)
+    if is_residual(code):
+        return names.text("label.rest_of_world", lang)
+    return names.country(code, lang)
+
+
+def wrap_label(text: str, width: int = 38) -> str:
+    """Break a long name into lines (plotly ``<br>``) instead of cutting it."""
+    if len(text) <= width:
+        return text
+    if any("\u4e00" <= ch <= "\u9fff" for ch in text):
+        width = width // 2
+        return "<br>".join(text[i : i + width] for i in range(0, len(text), width))
+    lines, line = [], ""
+    for word in text.split():
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    lines.append(line)
+    return "<br>".join(lines)
+
+
 def dependence_chart(ctx: ReportContext) -> Chart:
     data = dependence_data(ctx)
     wide = data.pivot(index="sector", columns="supplier", values="share").fillna(0.0)
@@ -483,37 +573,38 @@ def dependence_chart(ctx: ReportContext) -> Chart:
     wide = wide.loc[totals.sort_values().index]  # most dependent on top
     chart = Chart(key="dependence", data=data, section="dependence")
     for lang in names.LANGUAGES:
-        labels = [names.sector(s, lang, short=True) for s in wide.index]
+        labels = [wrap_label(names.sector(s, lang), 46) for s in wide.index]
         fig = go.Figure()
         for i, supplier in enumerate(suppliers):
-            label = (
-                names.text("label.other_foreign", lang)
-                if supplier == "other"
-                else names.country(supplier, lang)
-            )
+            marker: dict[str, object] = {"color": PALETTE[i % len(PALETTE)]}
+            if supplier == "other":
+                marker = {"color": "#c7c7c7"}
+            elif is_residual(supplier):
+                marker = {"color": "#e6e6e6", "pattern": {"shape": "/", "fgcolor": "#888"}}
             fig.add_trace(
                 go.Bar(
                     y=labels,
                     x=wide[supplier],
                     orientation="h",
-                    name=label,
-                    marker_color="#c7c7c7" if supplier == "other" else PALETTE[i],
+                    name=_supplier_label(supplier, lang),
+                    marker=marker,
                 )
             )
         _layout(
             fig,
             lang,
-            height=760,
+            height=160 + 34 * len(labels),
             barmode="stack",
-            xaxis={"tickformat": ".0%"},
-            margin={"l": 260, "r": 20, "t": 30, "b": 50},
+            xaxis=axis("imported_share", lang) | {"tickformat": ".0%", "side": "top"},
+            yaxis=axis("industry", lang) | {"automargin": True, "tickfont": {"size": 11}},
+            margin={"l": 20, "r": 20, "t": 60, "b": 50},
+            legend={"orientation": "h", "y": -0.02, "yanchor": "top", "traceorder": "normal"},
         )
         table = wide.iloc[::-1].copy()
         table.insert(0, "total", totals.loc[table.index])
         table.index = [names.sector(s, lang) for s in table.index]
         table.columns = [names.text("label.foreign_share", lang)] + [
-            names.text("label.other_foreign", lang) if s == "other" else names.country(s, lang)
-            for s in suppliers
+            _supplier_label(s, lang) for s in suppliers
         ]
         table = table.reset_index().rename(columns={"index": names.text("label.sector", lang)})
         chart.figures[lang] = fig

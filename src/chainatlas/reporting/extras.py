@@ -1,8 +1,8 @@
 """Optional report sections: the product screen (``--trade-db``) and a scenario (``--scenario``).
 
 Both take their numbers unchanged from the packages that compute them:
-:func:`chainatlas.trade.indicators.vulnerability_screen` (METHODS §10.3–10.6) and
-:func:`chainatlas.scenarios.run_scenario` (METHODS §14).
+:func:`chainatlas.trade.indicators.vulnerability_screen` and
+:func:`chainatlas.scenarios.run_scenario` (Leontief quantity and price models).
 """
 
 from __future__ import annotations
@@ -16,7 +16,14 @@ import plotly.graph_objects as go
 
 from chainatlas.errors import ChainAtlasError
 from chainatlas.reporting import names
-from chainatlas.reporting.charts import PALETTE, Chart, ReportContext, _layout, units_label
+from chainatlas.reporting.charts import (
+    PALETTE,
+    Chart,
+    ReportContext,
+    _layout,
+    axis,
+    units_label,
+)
 
 CLASS_COLOURS = {1: "#d62728", 2: "#ff7f0e", 3: "#9467bd", 4: "#7f7f7f"}
 TOP_CHAPTERS = 15
@@ -112,10 +119,10 @@ def product_quadrant_chart(
                     + ": %{customdata[1]}<extra></extra>",
                 )
             )
-        for value, axis in ((cent_threshold, "x"), (hhi_threshold, "y")):
+        for value, direction in ((cent_threshold, "x"), (hhi_threshold, "y")):
             if np.isfinite(value):
                 line = {"line_dash": "dot", "line_color": "#555"}
-                if axis == "x":
+                if direction == "x":
                     fig.add_vline(x=value, **line)
                 else:
                     fig.add_hline(y=value, **line)
@@ -123,8 +130,8 @@ def product_quadrant_chart(
             fig,
             lang,
             height=520,
-            xaxis={"title": {"text": names.text("label.centrality", lang)}},
-            yaxis={"title": {"text": names.text("label.hhi", lang)}},
+            xaxis=axis("centrality", lang),
+            yaxis=axis("hhi", lang),
         )
         table = data.assign(
             hs2=[names.hs2(h, lang) for h in data["hs2"]],
@@ -147,7 +154,12 @@ def product_quadrant_chart(
         chart.titles[lang] = names.text(
             "title.product_screen", lang, country=names.country(ctx.focus, lang)
         )
-        chart.notes[lang] = names.text("note.product_screen", lang, source=source[lang])
+        chart.notes[lang] = names.text(
+            "note.product_screen",
+            lang,
+            source=source[lang],
+            country=names.country(ctx.focus, lang),
+        )
     return chart
 
 
@@ -176,8 +188,9 @@ def hs2_ranking_chart(ctx: ReportContext, chapters: pd.DataFrame, source: dict[s
             fig,
             lang,
             height=120 + 28 * len(data),
-            xaxis={"title": {"text": names.text("label.cvi", lang)}},
-            margin={"l": 300, "r": 20, "t": 30, "b": 50},
+            xaxis=axis("cvi", lang),
+            yaxis=axis("hs2", lang) | {"automargin": True},
+            margin={"l": 20, "r": 20, "t": 30, "b": 50},
         )
         table = data.assign(hs2=[names.hs2(h, lang) for h in data["hs2"]])
         table.columns = [
@@ -281,6 +294,7 @@ def quantity_impact_chart(
             height=440,
             barmode="group",
             yaxis={"title": {"text": names.text("label.change_usd", lang, units=units)}},
+            xaxis=axis("economy", lang),
         )
         table = data.assign(
             country=[names.country(c, lang) for c in data["country"]],
@@ -340,7 +354,14 @@ def price_impact_chart(ctx: ReportContext, rows: pd.DataFrame, scenario: Path, i
                 ),
             ]
         )
-        _layout(fig, lang, height=440, barmode="group", yaxis={"ticksuffix": "%"})
+        _layout(
+            fig,
+            lang,
+            height=440,
+            barmode="group",
+            yaxis=axis("pct_change", lang) | {"ticksuffix": "%"},
+            xaxis=axis("economy", lang),
+        )
         table = data.assign(country=labels)
         table.columns = [
             "shock",

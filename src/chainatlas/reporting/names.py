@@ -127,3 +127,24 @@ def sector_names(lang: str) -> dict[str, str]:
 def indicator_names(lang: str) -> dict[str, str]:
     table = _indicators()
     return {code: table.at[code, f"name_{lang}"] or code for code in table.index}
+
+
+def money(usd_million: float, lang: str) -> str:
+    """A briefing-style amount from USD million: 'USD 2.08 tn' / 'USD 845.3 bn' in English,
+    '2.08万亿美元' / '8,453亿美元' in Chinese (1 亿 = 10⁸, 1 万亿 = 10¹²)."""
+    if usd_million != usd_million:  # NaN
+        return "–"
+    usd = float(usd_million) * 1e6
+    if lang == "zh":
+        if abs(usd) >= 1e12:
+            return text("money.tn", lang, value=f"{usd / 1e12:,.2f}")
+        return text("money.bn", lang, value=f"{usd / 1e8:,.0f}" if abs(usd) >= 1e10 else
+                    f"{usd / 1e8:,.1f}")
+    if abs(usd) >= 1e12:
+        return text("money.tn", lang, value=f"{usd / 1e12:,.2f}")
+    return text("money.bn", lang, value=f"{usd / 1e9:,.1f}")
+
+
+def percent(share: float) -> str:
+    """A share (0–1) as a percentage with one decimal."""
+    return "–" if share != share else f"{100 * share:.1f}%"

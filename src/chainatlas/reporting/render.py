@@ -25,6 +25,7 @@ class Section:
     charts: list[Chart]
     paragraphs: dict[str, list[str]] = field(default_factory=dict)
     grid: bool = False
+    html: dict[str, str] = field(default_factory=dict)  # trusted HTML per language (methods)
 
 
 @lru_cache(maxsize=1)

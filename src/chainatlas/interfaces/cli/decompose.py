@@ -11,6 +11,7 @@ from chainatlas.decompositions import LEVELS, METHODS
 from chainatlas.errors import ChainAtlasError
 from chainatlas.execution import cli as backend_cli
 from chainatlas.interfaces.cli.options import check_output, parse_years, write_table
+from chainatlas.util.files import OUTPUT_SUFFIXES
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -118,8 +119,9 @@ def register(app: typer.Typer) -> None:
         out: Path = typer.Option(
             ...,
             "--out",
-            help="Output file (.csv or .parquet), or a directory for partitioned Parquet "
-            "(year=YYYY/) with a results.duckdb catalogue; re-runs resume.",
+            help="Output file (.csv, .parquet, .xlsx with a notes sheet, or Stata .dta), or a "
+            "directory for partitioned Parquet (year=YYYY/) with a results.duckdb catalogue; "
+            "re-runs resume.",
         ),
         wide: bool = typer.Option(False, "--wide", help="One column per term."),
         backend: str = backend_cli.backend_option(),
@@ -134,9 +136,10 @@ def register(app: typer.Typer) -> None:
         if level not in LEVELS:
             raise ChainAtlasError(f"unknown level {level!r}; choose one of {', '.join(LEVELS)}")
         to_directory = out.suffix == "" or out.is_dir()
-        if not to_directory and out.suffix.lower() not in (".csv", ".parquet", ".pq"):
+        if not to_directory and out.suffix.lower() not in (*OUTPUT_SUFFIXES, ".pq"):
             raise ChainAtlasError(
-                "output must end in .csv or .parquet, or be a directory", path=str(out)
+                f"output must end in {', '.join(OUTPUT_SUFFIXES)}, or be a directory",
+                path=str(out),
             )
         backend_cli.check(backend, scheduler, memory_limit)
         check_output(out, source=source, path=path)

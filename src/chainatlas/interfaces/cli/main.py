@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 
 from chainatlas.errors import ChainAtlasError
+from chainatlas.interfaces.cli import help as help_texts
 
 app = typer.Typer(
     name="chainatlas",
@@ -67,6 +68,8 @@ for _name in COMMAND_MODULES:
             raise
         continue
     _module.register(app)
+
+help_texts.apply(app)  # examples, source list, no <bool> placeholders
 
 err_console = Console(stderr=True)
 

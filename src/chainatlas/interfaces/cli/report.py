@@ -33,12 +33,26 @@ def register(app: typer.Typer) -> None:
             help="Where per-year computations are cached (default ~/.cache/chainatlas/reports).",
         ),
         no_cache: bool = typer.Option(False, "--no-cache", help="Recompute everything."),
+        pdf: Path = typer.Option(
+            None, "--pdf", help="Also print the report to this PDF (needs Chromium)."
+        ),
+        charts_dir: Path = typer.Option(
+            None,
+            "--charts-dir",
+            help="Also save every chart as PNG and SVG in this folder (needs Chromium).",
+        ),
     ) -> None:
-        """Write a bilingual HTML report (charts, data tables, CSV downloads; works offline)."""
+        """Write a bilingual HTML report (charts, data tables, CSV downloads; works offline).
+
+        Example: chainatlas report --source wiod2013 --path ../shared/data/wiod2013
+        --years 1995-2011 --focus CHN --lang zh --out report.html --pdf report.pdf
+        """
         from chainatlas.reporting import build_report
 
         if out.suffix.lower() not in (".html", ".htm"):
             raise ChainAtlasError("the report output must end in .html", path=str(out))
+        if pdf is not None and pdf.suffix.lower() != ".pdf":
+            raise ChainAtlasError("the --pdf output must end in .pdf", path=str(pdf))
         for given in (trade_db, scenario):
             if given is not None and not given.exists():
                 raise ChainAtlasError("no such file", path=str(given))
@@ -59,8 +73,50 @@ def register(app: typer.Typer) -> None:
                 scenario=scenario,
                 cache_dir=cache,
                 progress=lambda year: progress.update(task, description=f"year {year}"),
+                pdf=pdf,
+                charts_dir=charts_dir,
             )
         size_mb = target.stat().st_size / 1e6
         typer.echo(
             f"wrote {target} ({size_mb:.1f} MB); open it in a browser: file://{target.resolve()}"
         )
+        if pdf is not None:
+            typer.echo(f"wrote {pdf}")
+        if charts_dir is not None:
+            typer.echo(f"wrote the charts (PNG, SVG) to {charts_dir}/")
+
+    @app.command("profile")
+    def profile_command(
+        source: str = typer.Option(..., "--source", help="Table source, e.g. wiod2013."),
+        path: str = typer.Option(None, "--path", help="Directory or file of the tables."),
+        years: str = typer.Option(
+            None, "--years", "--year", help="Years, e.g. 1995-2011 (default: all available)."
+        ),
+        focus: str = typer.Option(..., "--focus", help="The economy (ISO3), e.g. CHN."),
+        lang: str = typer.Option("en", "--lang", help="Language: en or zh."),
+        out: Path = typer.Option(..., "--out", help="Output .html file."),
+        pdf: Path = typer.Option(
+            None, "--pdf", help="Also print the profile to this PDF (needs Chromium)."
+        ),
+        cache_dir: Path = typer.Option(
+            None, "--cache-dir", help="Cache of per-year computations (shared with report)."
+        ),
+        no_cache: bool = typer.Option(False, "--no-cache", help="Recompute everything."),
+    ) -> None:
+        """Write a one- or two-page country profile (headline indicators, trends, top partners
+        and industries), in the manner of the OECD TiVA country notes.
+
+        Example: chainatlas profile --source wiod2013 --path ../shared/data/wiod2013
+        --years 1995-2011 --focus CHN --lang zh --out chn.html --pdf chn.pdf
+        """
+        from chainatlas.reporting import build_profile
+
+        if out.suffix.lower() not in (".html", ".htm"):
+            raise ChainAtlasError("the profile output must end in .html", path=str(out))
+        if pdf is not None and pdf.suffix.lower() != ".pdf":
+            raise ChainAtlasError("the --pdf output must end in .pdf", path=str(pdf))
+        cache: Path | bool = False if no_cache else (cache_dir or True)
+        target = build_profile(
+            source, path, years, focus, lang, out, cache_dir=cache, pdf=pdf
+        )
+        typer.echo(f"wrote {target}" + (f" and {pdf}" if pdf is not None else ""))

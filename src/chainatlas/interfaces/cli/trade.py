@@ -227,7 +227,7 @@ def register(app: typer.Typer) -> None:
             "freeman", "--centrality", help="freeman, hhi, hits or pagerank."
         ),
         vintage: str = typer.Option(None, "--vintage"),
-        out: Path = typer.Option(..., "--out", help="Output .csv or .parquet."),
+        out: Path = typer.Option(..., "--out", help="Output .csv, .parquet, .xlsx or .dta."),
     ) -> None:
         """Top-k and first-place counts of every exporter (METHODS §10.2)."""
         _check_trade_out(out, db)
@@ -266,7 +266,7 @@ def register(app: typer.Typer) -> None:
         import_export: float = typer.Option(1.0, "--import-export-threshold"),
         universe: str = typer.Option("all", "--universe"),
         vintage: str = typer.Option(None, "--vintage"),
-        out: Path = typer.Option(..., "--out", help="Output .csv or .parquet."),
+        out: Path = typer.Option(..., "--out", help="Output .csv, .parquet, .xlsx or .dta."),
     ) -> None:
         """EU 2021 strategic-dependency screen for a country or group (METHODS §10.7)."""
         _check_trade_out(out, db)
@@ -305,7 +305,9 @@ def register(app: typer.Typer) -> None:
         ),
         universe: str = typer.Option("intermediate", "--universe"),
         vintage: str = typer.Option(None, "--vintage"),
-        out: Path = typer.Option(..., "--out", help="Output .csv or .parquet (per year)."),
+        out: Path = typer.Option(
+            ..., "--out", help="Output .csv, .parquet, .xlsx or .dta (per year)."
+        ),
     ) -> None:
         """Economic and political-relation-adjusted supply risk (METHODS §10.8)."""
         _check_trade_out(out, db)
@@ -343,7 +345,7 @@ def register(app: typer.Typer) -> None:
         importer: str = typer.Option(None, "--importer", help="Country or group (omit: world)."),
         years: str = typer.Option(None, "--years", "--year"),
         vintage: str = typer.Option(None, "--vintage"),
-        out: Path = typer.Option(..., "--out", help="Output .csv or .parquet."),
+        out: Path = typer.Option(..., "--out", help="Output .csv, .parquet, .xlsx or .dta."),
     ) -> None:
         """Bilateral exports by BEC end use and year (e.g. CHN -> VNM)."""
         _check_trade_out(out, db)
