@@ -71,9 +71,9 @@ def _flags_without_placeholder() -> None:
     """Flags take no value: show none (typer's rich help prints <bool> otherwise)."""
     from typer.core import TyperOption
 
-    original = TyperOption.display_type_rich
-    if getattr(original, "_chainatlas", False):
-        return
+    original = getattr(TyperOption, "display_type_rich", None)
+    if original is None or getattr(original, "_chainatlas", False):
+        return  # typer < 0.29 (pinned for start-up time) prints no <bool> placeholder itself
 
     def display_type_rich(self: TyperOption, ctx: object) -> str | None:
         if self.is_flag or self.count:
