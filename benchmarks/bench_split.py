@@ -84,7 +84,7 @@ def main() -> list[dict]:
             # inverse, so the split run should stay within 4x the same rows unpadded
             row.update(
                 reference="83 uniform",
-                reference_seconds=reference,
+                reference_seconds=round(reference, 3),
                 target_seconds=round(4 * reference, 1),
             )
         rows.append(row)

@@ -461,30 +461,23 @@ class MRIOModel:
         """
         if self.layout is None:
             return self
-        G, P, N = self.G, self.layout.P, self.layout.N
         collapse = self.layout.collapse_rows
-        Z = collapse(collapse(self.Z).T).T
-        Y_full = collapse(self.Y_full)
-        return (
-            MRIOModel.from_arrays(
-                Z,
-                Y_full,
-                countries=self.countries,
-                sectors=self.layout.industries,
-                fd_categories=self.fd_categories,
-                x=collapse(self.x),
-                rebalance=False,
-                source_countries=self.source_countries,
-                fd_category_names=self.fd_category_names,
-                year=self.year,
-                source=self.source,
-                units=self.units,
-                inventory_category=self.inventory_category,
-                published_va=None if self.published_va is None else collapse(self.published_va),
-                accept_negative_output=bool(np.any(self.x < 0)),
-            )
-            if G * P * N
-            else self
+        return MRIOModel.from_arrays(
+            collapse(collapse(self.Z).T).T,
+            collapse(self.Y_full),
+            countries=self.countries,
+            sectors=self.layout.industries,
+            fd_categories=self.fd_categories,
+            x=collapse(self.x),
+            rebalance=False,
+            source_countries=self.source_countries,
+            fd_category_names=self.fd_category_names,
+            year=self.year,
+            source=self.source,
+            units=self.units,
+            inventory_category=self.inventory_category,
+            published_va=None if self.published_va is None else collapse(self.published_va),
+            accept_negative_output=bool(np.any(self.x < 0)),
         )
 
     # ------------------------------------------------------------------ extensions, pymrio
