@@ -132,7 +132,7 @@ def _folder(path: Path) -> set[str]:
         if source is not None:
             found.add(source)
     # a generic folder may also hold a meta.toml; EXIOBASE/Eora/GLORIA folders never do
-    if len(found) > 1 and "generic" in found and (path / "Z.csv").exists() is False:
+    if len(found) > 1 and "generic" in found and not (path / "Z.csv").exists():
         found.discard("generic")
     return found
 

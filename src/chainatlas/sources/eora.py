@@ -177,7 +177,6 @@ def load_eora26(
                  + np.abs(FD[:, ~keep_fd]).sum())  # fmt: skip
     rows = [labels_t[i] for i in np.flatnonzero(keep)]
     countries = list(dict.fromkeys(r[1] for r in rows))
-    names = {r[1]: r[0] for r in rows}
     n = len(rows) // max(len(countries), 1)
     sectors = [r[3] for r in rows[:n]]
     for i, r in enumerate(rows):
@@ -227,7 +226,6 @@ def load_eora26(
         )
         model = replace(model, validation=replace(
             model.validation, notes=(note, *model.validation.notes)))  # fmt: skip
-    del names
     if not extensions:
         return model
     labels_q = _labels(location.file("labels_Q.txt"), 2)
