@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _util import measure
 
 from chainatlas.core.model import MRIOModel
-from chainatlas.decompositions import decompose
+from chainatlas.decompositions import decomposition
 
 G, N, SPLIT = 81, 45, 2  # economies, industries, economies split in two parts
 
@@ -77,7 +77,7 @@ def main() -> list[dict]:
     del Z, Y
 
     def run(name: str, model: MRIOModel, method: str, reference: float | None = None):
-        seconds, peak = measure(lambda: decompose(dataclasses.replace(model), method), repeat=1)
+        seconds, peak = measure(lambda: decomposition(dataclasses.replace(model), method), repeat=1)
         row = {"name": name, "seconds": seconds, "peak_mb": peak}
         if reference is not None:
             # budget: padding doubles the matrix sides (4x the products), never the O(n³)

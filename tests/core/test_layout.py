@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from chainatlas.core.model import MRIOModel
-from chainatlas.decompositions import decompose
+from chainatlas.decompositions import decomposition
 from chainatlas.errors import ChainAtlasError
 
 N = 3
@@ -80,7 +80,7 @@ def test_merge_parts_is_the_hand_aggregated_table():
 def test_decompositions_exact_on_padding_and_sum_to_exports():
     model, _, _ = _split()
     for method in ("wwz", "bm-source-terms", "bm-adb"):
-        d = decompose(model, method)
+        d = decomposition(model, method)
         dummy = ~model.layout.real
         for values in d.terms.values():
             assert not values[dummy].any()  # exactly 0, not merely small
@@ -133,7 +133,7 @@ def test_merge_economies_makes_a_group_one_exporter():
     ab_to_c = Z[: 2 * N, 2 * N :].sum() + Y[: 2 * N, 2].sum()
     assert group.exports.sum(axis=0)[1] == pytest.approx(ab_to_c, rel=1e-12)
     assert group.exports[:, 0][group.layout.real[: 2 * N].nonzero()[0]].sum() == 0
-    d = decompose(group, "wwz")
+    d = decomposition(group, "wwz")
     np.testing.assert_allclose(
         sum(d.aggregate(t, "country") for t in d.terms), group.exports.sum(axis=1)
         .reshape(2, -1).sum(axis=1), rtol=1e-11,

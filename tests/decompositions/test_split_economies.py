@@ -32,7 +32,7 @@ import pytest
 from typer.testing import CliRunner
 
 import chainatlas
-from chainatlas.decompositions import decompose
+from chainatlas.decompositions import decomposition
 from chainatlas.decompositions.borin_mancini import bm_participation
 from chainatlas.decompositions.tiva import tiva_indicators
 from chainatlas.interfaces.cli.main import app, run
@@ -64,8 +64,8 @@ def _wwz_standard(country: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 
 def _standard(model, method: str) -> dict[str, np.ndarray]:
     """exvatools' standard aggregates by exporting economy, (G,) each."""
-    decomposition = decompose(model, METHOD[method])
-    country = {t: decomposition.aggregate(t, "country") for t in decomposition.terms}
+    result = decomposition(model, METHOD[method])
+    country = {t: result.aggregate(t, "country") for t in result.terms}
     exports = model.exports.sum(axis=1).reshape(model.G, -1).sum(axis=1)
     out = {"EXGR": exports}
     if method == "wwz":
@@ -73,7 +73,7 @@ def _standard(model, method: str) -> dict[str, np.ndarray]:
     elif method in ("bm_src", "bm_snk"):
         out.update(country)
         if method == "bm_src":
-            gvc = bm_participation(decomposition)
+            gvc = bm_participation(result)
             out.update({t: gvc.aggregate(t, "country") for t in gvc.terms})
     else:
         totals = tiva_indicators(model)
@@ -146,7 +146,7 @@ def test_merging_first_moves_china(split_model):
 
 
 def test_split_terms_are_exact_zero_on_padding_and_sum_to_exports(split_model):
-    d = decompose(split_model, "wwz")
+    d = decomposition(split_model, "wwz")
     assert d.report_sectors == ("01T09", "10T39", "41T98")  # industries, parts summed
     total = sum(d.term_rows(t) for t in d.terms)
     exports = split_model.layout.collapse_rows(split_model.exports)
@@ -208,7 +208,7 @@ def test_batched_wwz_on_split_table_equals_dense(split_model):
     """The LU-solve provider (memory-limited runs) works on the padded view too."""
     from chainatlas.execution.wwz_batched import wwz_batched
 
-    dense = decompose(split_model, "wwz")
+    dense = decomposition(split_model, "wwz")
     batched = wwz_batched(split_model, exporters_per_batch=2)
     assert batched.report_sectors == dense.report_sectors
     for term in dense.terms:

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from chainatlas.decompositions import decompose
+from chainatlas.decompositions import decomposition
 from chainatlas.decompositions.columns import decomposition_columns
 from chainatlas.decompositions.levels import LEVELS
 from chainatlas.execution.synthetic import synthetic_table
@@ -103,7 +103,7 @@ def small_model():
 @pytest.mark.parametrize("method", ["wwz", "bm-source", "bm-sink", "tiva", "kww"])
 @pytest.mark.parametrize("wide", [False, True])
 def test_columns_equal_to_frame_at_every_level(small_model, method, wide, tmp_path):
-    result = decompose(small_model, method)
+    result = decomposition(small_model, method)
     levels = ("country", "world") if result.country_level_only else LEVELS
     for level in levels:
         expected = result.to_frame(level, wide=wide)

@@ -262,9 +262,9 @@ def test_more_than_two_parts_as_in_the_2016_edition(tmp_path):
     model = chainatlas.load("oecd-icio", tmp_path, 2011)
     assert model.countries == ("AUS", "CHN", "MEX", "ROW")
     assert model.parts()[1] == ("CN1", "CN2", "CN3") and model.layout.P == 3
-    from chainatlas.decompositions import decompose
+    from chainatlas.decompositions import decomposition
 
-    d = decompose(model, "wwz")
+    d = decomposition(model, "wwz")
     merged = chainatlas.load("oecd-icio", tmp_path, 2011, split="merge")
     np.testing.assert_allclose(
         sum(d.aggregate(t, "country") for t in d.terms),

@@ -82,14 +82,14 @@ def decompose_one_year(
     returns (rows written, notes).
     """
     from chainatlas import sources
-    from chainatlas.decompositions import decompose
+    from chainatlas.decompositions import decomposition
     from chainatlas.decompositions.columns import decomposition_columns
     from chainatlas.sources.cache import save_derived
     from chainatlas.util.fast_write import write_csv_columns, write_parquet_columns
     from chainatlas.util.files import atomic_write
 
     model = sources.load(source, path, year)
-    result = decompose(model, method)
+    result = decomposition(model, method)
     save_derived(model)  # B, for the next command on this year
     columns = decomposition_columns(result, level, wide=wide)
     rows = max((len(c) for c in columns.values() if not isinstance(c, int)), default=1)
