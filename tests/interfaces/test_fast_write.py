@@ -151,3 +151,17 @@ def test_one_year_cli_writes_what_the_runner_writes(wiod_dir, tmp_path, monkeypa
         )
         for line in expected.attrs["notes"]:
             assert line in done.stderr
+
+
+def test_panel_cli_writes_what_the_runner_writes(wiod_dir, tmp_path, monkeypatch):
+    from chainatlas.interfaces.cli.decompose import run_decompose
+    from chainatlas.interfaces.cli.main import run
+
+    monkeypatch.setenv("CHAINATLAS_CACHE", str(tmp_path / "cache"))
+    out = tmp_path / "panel.parquet"
+    run(["decompose", "--source", "wiod2013", "--path", str(wiod_dir), "--year", "2010-2011",
+         "--method", "bm-source", "--level", "country", "--out", str(out)])  # fmt: skip
+    expected = run_decompose("wiod2013", str(wiod_dir), [2010, 2011], "bm-source", "country")
+    got = pd.read_parquet(out)
+    assert list(got["year"].unique()) == [2010, 2011]
+    pd.testing.assert_frame_equal(got, expected, check_exact=True, check_dtype=False)
