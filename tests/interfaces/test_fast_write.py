@@ -129,7 +129,8 @@ def test_one_year_cli_writes_what_the_runner_writes(wiod_dir, tmp_path, monkeypa
         "try:\n"
         "    run(sys.argv[1:])\n"
         "finally:\n"
-        "    print('PANDAS' if 'pandas' in sys.modules else 'NO-PANDAS', file=sys.stderr)\n"
+        "    heavy = [m for m in ('pandas', 'scipy', 'dask') if m in sys.modules]\n"
+        "    print('HEAVY', heavy if heavy else 'NO-PANDAS', file=sys.stderr)\n"
     )
     for method, level in (("wwz", "sector"), ("bm-sink", "bilateral"), ("kww", "country")):
         out = tmp_path / f"{method}.csv"
