@@ -60,6 +60,37 @@ def test_csv_reads_back_like_pandas_own(tmp_path):
     assert header == "year,country,value,noise,whole,count,flag,unsigned"
 
 
+def test_small_tables_are_byte_for_byte_pandas(tmp_path):
+    frame = pd.DataFrame({"year": 2011, "exporter": ["AUS", None, "CHN"],
+                          "value": [0.1, np.nan, -0.0], "flag": [True, False, True]})
+    frame.to_csv(tmp_path / "pandas.csv", index=False)
+    write_table(frame, tmp_path / "ours.csv")
+    assert (tmp_path / "ours.csv").read_bytes() == (tmp_path / "pandas.csv").read_bytes()
+
+
+def test_large_tables_through_arrow_read_back_exactly(tmp_path):
+    from chainatlas.util import fast_write
+
+    rng = np.random.default_rng(7)
+    n = fast_write.SMALL_TABLE_ROWS + 1000
+    frame = pd.DataFrame(
+        {
+            "year": 2011,
+            "exporter": rng.choice(["AUS", "CHN", "USA"], size=n),
+            "value": np.concatenate([
+                AWKWARD_FLOATS,
+                rng.normal(size=n - len(AWKWARD_FLOATS))
+                * 10.0 ** rng.integers(-300, 300, size=n - len(AWKWARD_FLOATS)),
+            ]),
+            "whole": np.arange(n, dtype=np.float64),
+            "flag": np.arange(n) % 3 == 0,
+        }
+    )
+    expected, got = read_both(frame, tmp_path)
+    pd.testing.assert_frame_equal(got, expected, check_exact=True)
+    assert got["whole"].dtype == np.float64
+
+
 def test_labels_needing_quotes_and_odd_columns_fall_back(tmp_path):
     frame = pd.DataFrame({"name": ['Agriculture, "Hunting"', "line\nbreak"], "v": [1.5, 2.0]})
     expected, got = read_both(frame, tmp_path)
