@@ -60,6 +60,37 @@ def test_csv_reads_back_like_pandas_own(tmp_path):
     assert header == "year,country,value,noise,whole,count,flag,unsigned"
 
 
+def test_small_tables_are_byte_for_byte_pandas(tmp_path):
+    frame = pd.DataFrame({"year": 2011, "exporter": ["AUS", None, "CHN"],
+                          "value": [0.1, np.nan, -0.0], "flag": [True, False, True]})
+    frame.to_csv(tmp_path / "pandas.csv", index=False)
+    write_table(frame, tmp_path / "ours.csv")
+    assert (tmp_path / "ours.csv").read_bytes() == (tmp_path / "pandas.csv").read_bytes()
+
+
+def test_large_tables_through_arrow_read_back_exactly(tmp_path):
+    from chainatlas.util import fast_write
+
+    rng = np.random.default_rng(7)
+    n = fast_write.SMALL_TABLE_ROWS + 1000
+    frame = pd.DataFrame(
+        {
+            "year": 2011,
+            "exporter": rng.choice(["AUS", "CHN", "USA"], size=n),
+            "value": np.concatenate([
+                AWKWARD_FLOATS,
+                rng.normal(size=n - len(AWKWARD_FLOATS))
+                * 10.0 ** rng.integers(-300, 300, size=n - len(AWKWARD_FLOATS)),
+            ]),
+            "whole": np.arange(n, dtype=np.float64),
+            "flag": np.arange(n) % 3 == 0,
+        }
+    )
+    expected, got = read_both(frame, tmp_path)
+    pd.testing.assert_frame_equal(got, expected, check_exact=True)
+    assert got["whole"].dtype == np.float64
+
+
 def test_labels_needing_quotes_and_odd_columns_fall_back(tmp_path):
     frame = pd.DataFrame({"name": ['Agriculture, "Hunting"', "line\nbreak"], "v": [1.5, 2.0]})
     expected, got = read_both(frame, tmp_path)
@@ -115,17 +146,22 @@ def test_columns_equal_to_frame_at_every_level(small_model, method, wide, tmp_pa
         assert list(got.columns) == list(expected.columns)
 
 
-def test_one_year_cli_writes_what_the_runner_writes(wiod_dir, tmp_path):
+def test_one_year_cli_writes_what_the_runner_writes(wiod_dir, tmp_path, monkeypatch):
     from chainatlas.interfaces.cli.decompose import run_decompose
 
-    env = {k: v for k, v in os.environ.items() if k != "CHAINATLAS_NO_CACHE"}
+    # one table cache for both sides, so both use the same bits of B (a B computed with
+    # another BLAS thread count may differ in the last bit)
+    monkeypatch.setenv("CHAINATLAS_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv("CHAINATLAS_NO_CACHE", raising=False)
+    env = dict(os.environ)
     code = (
         "import sys\n"
         "from chainatlas.interfaces.cli.main import run\n"
         "try:\n"
         "    run(sys.argv[1:])\n"
         "finally:\n"
-        "    print('PANDAS' if 'pandas' in sys.modules else 'NO-PANDAS', file=sys.stderr)\n"
+        "    heavy = [m for m in ('pandas', 'scipy', 'dask') if m in sys.modules]\n"
+        "    print('HEAVY', heavy if heavy else 'NO-PANDAS', file=sys.stderr)\n"
     )
     for method, level in (("wwz", "sector"), ("bm-sink", "bilateral"), ("kww", "country")):
         out = tmp_path / f"{method}.csv"
@@ -147,3 +183,17 @@ def test_one_year_cli_writes_what_the_runner_writes(wiod_dir, tmp_path):
         )
         for line in expected.attrs["notes"]:
             assert line in done.stderr
+
+
+def test_panel_cli_writes_what_the_runner_writes(wiod_dir, tmp_path, monkeypatch):
+    from chainatlas.interfaces.cli.decompose import run_decompose
+    from chainatlas.interfaces.cli.main import run
+
+    monkeypatch.setenv("CHAINATLAS_CACHE", str(tmp_path / "cache"))
+    out = tmp_path / "panel.parquet"
+    run(["decompose", "--source", "wiod2013", "--path", str(wiod_dir), "--year", "2010-2011",
+         "--method", "bm-source", "--level", "country", "--out", str(out)])  # fmt: skip
+    expected = run_decompose("wiod2013", str(wiod_dir), [2010, 2011], "bm-source", "country")
+    got = pd.read_parquet(out)
+    assert list(got["year"].unique()) == [2010, 2011]
+    pd.testing.assert_frame_equal(got, expected, check_exact=True, check_dtype=False)

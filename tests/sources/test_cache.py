@@ -251,3 +251,27 @@ def test_lean_imports():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]", done.stdout
+
+
+def test_directory_inputs_without_a_declared_file_list(table_cache, tmp_path):
+    """A loader that declares no input files: every file under the directory is hashed."""
+    from chainatlas.core.model import ValidationReport
+
+    folder = tmp_path / "table"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "a.csv").write_text("1")
+    (folder / "sub" / "b.csv").write_text("2")
+    calls = []
+
+    def loader(path, year):
+        calls.append(year)
+        text = "".join(p.read_text() for p in sorted(path.rglob("*.csv")))
+        return ValidationReport(notes=(text,))
+
+    def load():
+        return cache.cached_load("demo", loader, folder, 2011, {})
+
+    assert load().notes == ("12",) and load().notes == ("12",)
+    assert len(calls) == 1  # the second came from the cache
+    (folder / "sub" / "b.csv").write_text("3")
+    assert load().notes == ("13",) and len(calls) == 2

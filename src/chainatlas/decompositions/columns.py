@@ -71,4 +71,34 @@ def decomposition_columns(
     }
 
 
-__all__ = ["decomposition_columns"]
+def concat_columns(parts: list[dict[str, Column]]) -> dict[str, Column]:
+    """Stack the columns of several years (the rows of one after the other's)."""
+    if len(parts) == 1:
+        return parts[0]
+    names = list(parts[0])
+    if any(list(part) != names for part in parts):
+        raise ChainAtlasError("the years' tables have different columns; write them apart")
+
+    def rows(part: dict[str, Column]) -> int:
+        return max((len(c) for c in part.values() if not isinstance(c, int)), default=1)
+
+    stacked: dict[str, Column] = {}
+    for name in names:
+        pieces = [part[name] for part in parts]
+        if all(isinstance(p, Labels) for p in pieces):
+            labels = list(dict.fromkeys(label for p in pieces for label in p.labels))
+            position = {label: i for i, label in enumerate(labels)}
+            codes = [
+                np.where(p.codes < 0, -1, np.array([position[x] for x in p.labels] or [0])[p.codes])
+                for p in pieces
+            ]
+            stacked[name] = Labels(np.concatenate(codes), labels)
+        else:
+            stacked[name] = np.concatenate(
+                [np.full(rows(part), p) if isinstance(p, int) else p
+                 for p, part in zip(pieces, parts, strict=True)]
+            )
+    return stacked
+
+
+__all__ = ["concat_columns", "decomposition_columns"]

@@ -185,6 +185,7 @@ def entry_key(
     year: int | None,
     options: Mapping[str, Any],
     memo: _HashMemo,
+    root: Path | None = None,
 ) -> str:
     """The entry's name: a hash of input contents, loader, year, options and code version."""
     total = 0
@@ -193,7 +194,8 @@ def entry_key(
         total += file.stat().st_size
         if total > MAX_INPUT_BYTES:
             raise Uncacheable("inputs too large to hash")
-        described.append([file.name, memo.digest(file)])
+        name = file.relative_to(root).as_posix() if root and root in file.parents else file.name
+        described.append([name, memo.digest(file)])
     payload = {
         "format": CACHE_FORMAT,
         "source": source,
@@ -537,7 +539,9 @@ def cached_load(
     memo = _HashMemo(root)
     try:
         files = input_files(path, year) if input_files else default_input_files(path)
-        key = entry_key(source, loader, files, year, options, memo)
+        key = entry_key(
+            source, loader, files, year, options, memo, root=path if path.is_dir() else None
+        )
     except (Uncacheable, OSError):
         return loader(path, year, **options)
     finally:

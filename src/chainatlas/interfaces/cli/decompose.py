@@ -73,29 +73,53 @@ def _notes_of(result) -> list[str]:
     return list(lines)
 
 
-def decompose_one_year(
-    source: str, path: str | None, year: int, method: str, level: str, wide: bool, out: Path
+def decompose_to_file(
+    source: str,
+    path: str | None,
+    years: list[int],
+    method: str,
+    level: str,
+    wide: bool,
+    out: Path,
 ) -> tuple[int, list[str]]:
-    """One year on this machine, straight from the arrays to the file: no runner, no pandas.
+    """Years on this machine, straight from the arrays to one file: no runner, no pandas.
 
-    Writes what ``run_decompose`` + ``write_table`` write (the same columns and rows, tested);
-    returns (rows written, notes).
+    Writes what ``run_decompose`` + ``write_table`` write (the same columns and rows in the
+    same order, tested); returns (rows written, notes).
     """
     from chainatlas import sources
     from chainatlas.decompositions import decomposition
-    from chainatlas.decompositions.columns import decomposition_columns
+    from chainatlas.decompositions.columns import concat_columns, decomposition_columns
     from chainatlas.sources.cache import save_derived
     from chainatlas.util.fast_write import write_csv_columns, write_parquet_columns
     from chainatlas.util.files import atomic_write
 
-    model = sources.load(source, path, year)
-    result = decomposition(model, method)
-    save_derived(model)  # B, for the next command on this year
-    columns = decomposition_columns(result, level, wide=wide)
+    parts, notes = [], []
+    progress = None
+    if len(years) > 1:
+        from rich.progress import Progress
+
+        progress = Progress(transient=True)
+        progress.start()
+        bar = progress.add_task(f"{method} {source}", total=len(years))
+    try:
+        for year in years:
+            model = sources.load(source, path, year)
+            result = decomposition(model, method)
+            save_derived(model)  # B, for the next command on this year
+            parts.append(decomposition_columns(result, level, wide=wide))
+            notes.extend(f"{year}: {note}" for note in result.notes)
+            del model, result
+            if progress is not None:
+                progress.advance(bar)
+    finally:
+        if progress is not None:
+            progress.stop()
+    columns = concat_columns(parts)
     rows = max((len(c) for c in columns.values() if not isinstance(c, int)), default=1)
     writer = write_csv_columns if out.suffix.lower() == ".csv" else write_parquet_columns
     atomic_write(out, lambda tmp: writer(columns, tmp))
-    return rows, list(dict.fromkeys(f"{year}: {note}" for note in result.notes))
+    return rows, list(dict.fromkeys(notes))
 
 
 def print_notes(notes: list[str]) -> None:
@@ -172,10 +196,8 @@ def register(app: typer.Typer) -> None:
             )
             print_notes(_notes_of(result))
             return
-        if len(years) == 1 and backend == "local" and not memory_limit:
-            rows, notes = decompose_one_year(
-                source, path, years[0], method.lower(), level, wide, out
-            )
+        if backend == "local" and not memory_limit:  # the fast path: no runner, no pandas
+            rows, notes = decompose_to_file(source, path, years, method.lower(), level, wide, out)
             typer.echo(f"wrote {rows:,} rows to {out}")
             print_notes(notes)
             return
