@@ -152,7 +152,7 @@ class StudyReport:
                         "computed": _display(v.computed),
                         "published": pub_text,
                         "published_year": v.published_year or (v.year if pub_text else None),
-                        "difference": _difference(v.computed, pub_text),
+                        "difference": _difference(v.computed, pub_text, v.unit or unit),
                         "unit": v.unit or unit,
                         "published_source": source,
                         "note": v.note,
@@ -235,11 +235,19 @@ def _display(value: Any) -> str:
     return str(value)
 
 
-def _difference(computed: Any, published: str) -> str:
-    """computed − published for numbers; agrees/differs for texts; '' if either is absent."""
+CODE_UNITS = ("HS2", "hub", "hubs", "test")
+
+
+def _difference(computed: Any, published: str, unit: str = "") -> str:
+    """computed − published for numbers; agrees/differs for texts and codes (HS2 chapters,
+    hub lists, yes/no tests); '' if either is absent."""
     if computed is None or published == "":
         return ""
+    if unit in CODE_UNITS:
+        computed = str(computed)
     a = computed if not isinstance(computed, str) else _number(computed)
+    if unit in CODE_UNITS:
+        a = None
     b = _number(published)
     if isinstance(a, int | float) and not isinstance(a, bool) and b is not None:
         if math.isnan(float(a)):

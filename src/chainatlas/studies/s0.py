@@ -52,9 +52,13 @@ def _trade_setup(ctx: StudyContext) -> dict:
                 f"none of the trade years {list(ctx.trade_years)} is in the store ({loaded})"
             )
     universe = end_use_universe(ctx.end_use_concordance, vintage, ctx.concordances)
-    exporters = store.sql("SELECT count(DISTINCT exporter) AS n FROM flows")["n"].iloc[0]
+    sizes = store.sql(
+        "SELECT count(DISTINCT exporter) AS n, count(DISTINCT hs6) AS p FROM flows "
+        f"WHERE vintage = '{vintage}' AND year IN ({', '.join(map(str, window))})"
+    ).iloc[0]
     reason = (
-        f"trade store {vintage} {fmt_years(window)}, {exporters} exporters"
+        f"trade store {vintage} {fmt_years(window)}: {sizes['n']} exporters, {sizes['p']} HS6 "
+        "lines traded"
         + ("" if list(window) == list(S0_WINDOW) else "; S0 uses BACI HS12 2017–2018")
         + f"; universe: {universe.describe()}"
     )
