@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import require_shared
 
 from chainatlas.indicators import compute_indicator_sets
 from chainatlas.indicators.rca import balassa, forward_dva_in_exports, rca
+from conftest import require_shared
 
 
 def test_balassa_by_hand():

@@ -80,13 +80,41 @@ def test_cli_topk_options(lithium_file, lithium_rows, concordances_dir, tmp_path
     out = tmp_path / "top.csv"
     db = tmp_path / "trade.duckdb"
     runner = CliRunner()
-    load = runner.invoke(app, ["trade", "load", "--source", "atlas", "--path", str(lithium_file),
-                               "--db", str(db), "--concordances", str(concordances_dir)])
+    load = runner.invoke(
+        app,
+        [
+            "trade",
+            "load",
+            "--source",
+            "atlas",
+            "--path",
+            str(lithium_file),
+            "--db",
+            str(db),
+            "--concordances",
+            str(concordances_dir),
+        ],
+    )
     assert load.exit_code == 0, load.output
-    result = runner.invoke(app, ["trade", "topk", "--db", str(db), "--years",
-                                 "2017-2018", "--end-use-concordance", "adb-bec4",
-                                 "--concordances", str(concordances_dir),
-                                 "--high-centrality-quantile", "0.5", "--out", str(out)])
+    result = runner.invoke(
+        app,
+        [
+            "trade",
+            "topk",
+            "--db",
+            str(db),
+            "--years",
+            "2017-2018",
+            "--end-use-concordance",
+            "adb-bec4",
+            "--concordances",
+            str(concordances_dir),
+            "--high-centrality-quantile",
+            "0.5",
+            "--out",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "by adb-bec4" in result.output and "high-centrality products" in result.output
     frame = pd.read_csv(out)

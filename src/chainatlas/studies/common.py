@@ -231,7 +231,7 @@ def _display(value: Any) -> str:
         return "yes" if value else "no"
     number = _number(value) if not isinstance(value, str) else None
     if number is not None:
-        return f"{number:.6g}" if abs(number) < 1e6 else f"{number:.0f}"
+        return f"{number:.10g}"  # the CSV keeps (nearly) full precision
     return str(value)
 
 
@@ -252,7 +252,7 @@ def _difference(computed: Any, published: str, unit: str = "") -> str:
     if isinstance(a, int | float) and not isinstance(a, bool) and b is not None:
         if math.isnan(float(a)):
             return ""
-        return f"{float(a) - b:.6g}"
+        return f"{float(a) - b:.6g}"  # a difference to a rounded published value
     if isinstance(computed, bool):
         computed = "yes" if computed else "no"
     left = str(computed).replace(" ", "").lower()

@@ -114,9 +114,14 @@ def _trade_items(ctx: StudyContext) -> dict[int, object]:
             Value("china_n_first_both_years", int(chn_high["n_first_every_year"]), window[-1],
                   "lines"),
         ]  # fmt: skip
-        return ItemResult(7, RECONSTRUCTED, values, reason=reason, method=CENTRALITY_METHOD
-                          + f"; threshold {high.attrs['centrality_threshold']:.4f} over "
-                          f"{high.attrs['n_high_centrality']} high-centrality lines")
+        return ItemResult(
+            7,
+            RECONSTRUCTED,
+            values,
+            reason=reason,
+            method=CENTRALITY_METHOD + f"; threshold {high.attrs['centrality_threshold']:.4f} over "
+            f"{high.attrs['n_high_centrality']} high-centrality lines",
+        )
 
     functions[7] = item7
 
@@ -170,8 +175,10 @@ def _trade_items(ctx: StudyContext) -> dict[int, object]:
         others = [cvi.get(h, np.nan) for h in ("84", "90")]
         ratio = float(cvi.get("85", np.nan) / np.nanmax(others)) if not all(
             np.isnan(others)) else None  # fmt: skip
-        values = [Value("china_top3_hs2", ";".join(top), screen_year[0], "HS2"),
-                  Value("china_cvi_85_over_max_84_90", ratio, screen_year[0], "ratio")]
+        values = [
+            Value("china_top3_hs2", ";".join(top), screen_year[0], "HS2"),
+            Value("china_cvi_85_over_max_84_90", ratio, screen_year[0], "ratio"),
+        ]
         return ItemResult(9, RECONSTRUCTED, values, reason=reason,
                           method="CVI_h = Σ_p∈h (M_p/M) P(Cent_p)·P(HHI_p) (METHODS §10.6 "
                           "reconstruction; S0's formula unpublished)")  # fmt: skip
@@ -192,8 +199,13 @@ def _trade_items(ctx: StudyContext) -> dict[int, object]:
         if not values:
             return needs_data(12, f"none of {', '.join(CASE_COUNTRIES)} imports in the store")
         extra = f"; no imports in the store for {', '.join(missing)}" if missing else ""
-        return ItemResult(12, RECONSTRUCTED, values, reason=reason + extra,
-                          method="top CVI chapter per importer (METHODS §10.6 reconstruction)")
+        return ItemResult(
+            12,
+            RECONSTRUCTED,
+            values,
+            reason=reason + extra,
+            method="top CVI chapter per importer (METHODS §10.6 reconstruction)",
+        )
 
     functions[12] = item12
 
@@ -208,12 +220,19 @@ def _trade_items(ctx: StudyContext) -> dict[int, object]:
         if china.empty:
             return needs_data(24, f"no CHN exports in the store in {year} ({reason})")
         ranks = {c: i + 1 for i, c in enumerate(china["importer"])}
-        values = [Value("vnm_rank_among_china_destinations", ranks.get("VNM"), year, "rank"),
-                  Value("kor_rank_among_china_destinations", ranks.get("KOR"), year, "rank")]
+        values = [
+            Value("vnm_rank_among_china_destinations", ranks.get("VNM"), year, "rank"),
+            Value("kor_rank_among_china_destinations", ranks.get("KOR"), year, "rank"),
+        ]
         for v in values:
             v.published_year = 2020
-        return ItemResult(24, COMPUTED, values, reason=f"store year {year} (S0: 2020); "
-                          + reason, method="rank of partners in China's exports (all HS6)")
+        return ItemResult(
+            24,
+            COMPUTED,
+            values,
+            reason=f"store year {year} (S0: 2020); " + reason,
+            method="rank of partners in China's exports (all HS6)",
+        )
 
     functions[24] = item24
 
@@ -225,8 +244,8 @@ def _trade_items(ctx: StudyContext) -> dict[int, object]:
         if frame.empty:
             return needs_data(25, f"no CHN→VNM flows in the store ({reason})")
         inter = frame[frame["end_use"] == "intermediate"]
-        values = [Value("china_exports_to_vnm_intermediate_share", 100 * float(r.share), int(r.year),
-                        "%") for r in inter.itertuples()]  # fmt: skip
+        key = "china_exports_to_vnm_intermediate_share"
+        values = [Value(key, 100 * float(r.share), int(r.year), "%") for r in inter.itertuples()]
         return ItemResult(25, COMPUTED, values, reason=reason + " (store's UNSD end uses)",
                           method="BEC end-use split of CHN→VNM exports")  # fmt: skip
 
@@ -388,8 +407,13 @@ def _carbon(ctx: StudyContext) -> ItemResult:
         fell = values[-1].computed < max(v.computed for v in values[:-1])
         values.append(Value("china_export_co2_has_begun_to_fall", "yes" if fell else "no",
                             values[-1].year, "test"))  # fmt: skip
-    return ItemResult(1, COMPUTED, values, reason="S0 states a direction, not a number",
-                      method="EEX = Σ_t f_t B_ts e_s* (METHODS §15)")
+    return ItemResult(
+        1,
+        COMPUTED,
+        values,
+        reason="S0 states a direction, not a number",
+        method="EEX = Σ_t f_t B_ts e_s* (METHODS §15)",
+    )
 
 
 def run(ctx: StudyContext) -> StudyReport:

@@ -33,10 +33,14 @@ def _mva_share(ctx: StudyContext) -> ItemResult:
         va = np.asarray(model.va).reshape(model.G, model.N)[:, mfg].sum(axis=1)
         share = 100 * va[model.countries.index("CHN")] / va.sum()
         values.append(Value("china_share_world_mva", float(share), year, "%"))
-    return ItemResult(32, COMPUTED, values,
-                      reason="MRIO VA at basic prices (x − ΣZ), c3–c16, RoW in the world total;"
-                      " WDI NV.IND.MANF.CD is national-accounts MVA (ISIC C)",
-                      method="Σ va of CHN c3–c16 / Σ va of c3–c16 of every economy")
+    return ItemResult(
+        32,
+        COMPUTED,
+        values,
+        reason="MRIO VA at basic prices (x − ΣZ), c3–c16, RoW in the world total;"
+        " WDI NV.IND.MANF.CD is national-accounts MVA (ISIC C)",
+        method="Σ va of CHN c3–c16 / Σ va of c3–c16 of every economy",
+    )
 
 
 def _us_import_shares(ctx: StudyContext) -> ItemResult:

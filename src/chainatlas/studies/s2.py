@@ -107,10 +107,14 @@ def _regionalisation(shared) -> ItemResult:
     values.append(Value("intra_regional_share_above_half", "yes" if above else "no",
                         int(frame["year"].max()), "test",
                         note="all regions, forward and backward"))  # fmt: skip
-    return ItemResult(47, COMPUTED, values,
-                      reason="S2 states the finding qualitatively; EU = members at the table "
-                      "date; East Asia = CHN, JPN, KOR, TWN in WIOD",
-                      method="intra-regional share of WWYZ bilateral GVC flows (METHODS §15)")
+    return ItemResult(
+        47,
+        COMPUTED,
+        values,
+        reason="S2 states the finding qualitatively; EU = members at the table "
+        "date; East Asia = CHN, JPN, KOR, TWN in WIOD",
+        method="intra-regional share of WWYZ bilateral GVC flows (METHODS §15)",
+    )
 
 
 def _servicification(shared) -> ItemResult:
@@ -140,10 +144,14 @@ def _hubs(shared) -> ItemResult:
     supply = sorted(hubs[hubs["role"] == "supply"]["economy"])
     year = shared["years"][-1]
     values = [Value("complex_supply_hubs", ";".join(supply), year, "hubs")]
-    return ItemResult(50, RECONSTRUCTED, values,
-                      reason=f"table year {year}; hub rule of the GVCDR 2019 figure not "
-                      "published (METHODS §18 item 7)",
-                      method="largest-supplier graph of complex-GVC VA flows, k_min 3")
+    return ItemResult(
+        50,
+        RECONSTRUCTED,
+        values,
+        reason=f"table year {year}; hub rule of the GVCDR 2019 figure not "
+        "published (METHODS §18 item 7)",
+        method="largest-supplier graph of complex-GVC VA flows, k_min 3",
+    )
 
 
 def _intermediate_growth(shared) -> ItemResult:
@@ -178,10 +186,14 @@ def _triangle(shared) -> ItemResult:
         values.append(Value("china_assembly_triangle_rising", "yes" if rising else "no",
                             rows[-1][0], "test",
                             note="East Asian intermediates going to China rose"))  # fmt: skip
-    return ItemResult(53, COMPUTED, values,
-                      reason="S2 is qualitative; East Asian suppliers present in the table "
-                      "(WIOD: JPN, KOR, TWN, IDN)",
-                      method="MRIO Z (intermediates) and Y (final goods) by partner")
+    return ItemResult(
+        53,
+        COMPUTED,
+        values,
+        reason="S2 is qualitative; East Asian suppliers present in the table "
+        "(WIOD: JPN, KOR, TWN, IDN)",
+        method="MRIO Z (intermediates) and Y (final goods) by partner",
+    )
 
 
 def _final_market(shared) -> ItemResult:

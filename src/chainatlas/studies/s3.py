@@ -70,7 +70,8 @@ def adb_foreign_share(years: list[int]) -> pd.DataFrame:
     folder = root / ADB_DERIVED
     rca = pd.read_parquet(folder / "rca62.parquet", columns=["t", "s", "agg", "i", "exports_s",
                                                              "vaxos_s"])  # fmt: skip
-    codes = pd.read_excel(folder / "dicts" / "countries.xlsx", sheet_name="MRIO")
+    codes = pd.read_excel(folder / "dicts" / "countries.xlsx", sheet_name="MRIO",
+                          engine="openpyxl")  # fmt: skip
     index = dict(zip(codes["mrio_code"], codes["mrio62"], strict=False))
     rows = []
     for iso, adb in ADB_CODES.items():
@@ -226,9 +227,8 @@ def _table3(shared) -> ItemResult:
                 if pd.isna(value):
                     v.note = f"{r} or {s} not in the table"
                 values.append(v)
-    reason = (
-        f"table years {', '.join(map(str, link_years))} vs S3 2021/2017; "
-        + _coverage_reason(study)
+    reason = f"table years {', '.join(map(str, link_years))} vs S3 2021/2017; " + _coverage_reason(
+        study
     )
     return ItemResult(66, COMPUTED, values, reason=reason,
                       method="LINK_rs = 100·T_rs/√(VAX_r·VAM_s) (METHODS §7.3, radical "
@@ -333,9 +333,13 @@ def run(ctx: StudyContext) -> StudyReport:
             60: _goods_share,
             62: _table1,
             63: _table2,
-            64: lambda s: ItemResult(64, COMPUTED, s["china_asean"],
-                                     reason=_coverage_reason(s["study"]) + "; S3 years 2007, "
-                                     "2021", method=_METHOD),  # fmt: skip
+            64: lambda s: ItemResult(
+                64,
+                COMPUTED,
+                s["china_asean"],
+                reason=_coverage_reason(s["study"]) + "; S3 years 2007, 2021",
+                method=_METHOD,
+            ),
             66: _table3,
             67: _orientation,
         }
@@ -369,8 +373,7 @@ def _split_notes(shared, split: pd.DataFrame) -> list[str]:
             )
         notes.append(
             f"S3 Table 1, {exporter} {year}: method choices on this table (Leontief vs "
-            f"Borin–Mancini FVA, member-sum vs bloc) give {fva.min():.2f}–{fva.max():.2f} %"
-            + gap
+            f"Borin–Mancini FVA, member-sum vs bloc) give {fva.min():.2f}–{fva.max():.2f} %" + gap
         )
     data = split[split["kind"] == "data (same quantity, two tables)"]
     for exporter, rows in data.groupby("exporter", sort=False):

@@ -247,20 +247,28 @@ def _patents(ctx: StudyContext, shared) -> ItemResult | None:
     if panel["country"].nunique() < 3:
         return needs_data(80, "fewer than 3 countries of the patents CSV are in the table")
     panel["log_patents"] = np.log1p(panel["patents"])
-    panel["above_median"] = (panel["participation"] > panel["participation"].median()).astype(
-        float
+    panel["above_median"] = (panel["participation"] > panel["participation"].median()).astype(float)
+    fit = panel_regression(
+        panel,
+        "log_patents",
+        ["participation"],
+        entity="country",
+        time="year",
+        interactions=[("participation", "above_median")],
     )
-    fit = panel_regression(panel, "log_patents", ["participation"], entity="country",
-                           time="year", interactions=[("participation", "above_median")])
     est, se, p = fit.linear_combination(["participation", "participation:above_median"])
     values = [
         Value("participation_coefficient_above_median", est, None, "coef",
               note=f"se {se:.3g}, p {p:.3g}, n {fit.nobs}, clusters {fit.n_clusters}"),
         Value("participation_coefficient_below_median", fit.coef("participation"), None, "coef"),
     ]  # fmt: skip
-    return ItemResult(80, RECONSTRUCTED, values,
-                      reason="the study states the claim without a specification",
-                      method=f"{fit.formula}; SE clustered by country (statsmodels)")
+    return ItemResult(
+        80,
+        RECONSTRUCTED,
+        values,
+        reason="the study states the claim without a specification",
+        method=f"{fit.formula}; SE clustered by country (statsmodels)",
+    )
 
 
 def run(ctx: StudyContext) -> StudyReport:
