@@ -430,7 +430,14 @@ def run(ctx: StudyContext) -> StudyReport:
         if ctx.satellite is not None:
             functions[1] = lambda _s: _carbon(ctx)
     if ctx.trade_db is not None:
-        functions.update(_trade_items(ctx))
+        try:
+            functions.update(_trade_items(ctx))
+        except ChainAtlasError as exc:
+            # the store cannot serve the product items (e.g. no intermediate line traded):
+            # each of them says why instead of the whole report failing
+            message = f"trade store {ctx.trade_db}: {exc}"
+            for item in (3, 5, 6, 7, 9, 10, 12, 14, 24, 25):
+                functions[item] = lambda _s, item=item: needs_data(item, message)
         notes.append(f"end-use concordance for the intermediate universe: "
                      f"{ctx.end_use_concordance}")  # fmt: skip
     elif ctx.concordances is not None:
