@@ -190,7 +190,17 @@ class StudyReport:
             meta = cat.loc[result.item]
             mine = values[values["item"] == result.item]
             computed = mine[mine["computed"] != ""]
-            head = computed.iloc[0] if len(computed) else (mine.iloc[0] if len(mine) else None)
+            # the headline: a computed value with a published counterpart, when there is one
+            paired = computed[computed["published"] != ""]
+            head = (
+                paired.iloc[0]
+                if len(paired)
+                else computed.iloc[0]
+                if len(computed)
+                else mine.iloc[0]
+                if len(mine)
+                else None
+            )
             needs = result.status == NEEDS_DATA
             rows.append(
                 {
@@ -211,7 +221,7 @@ class StudyReport:
                     "reason": result.reason,
                     "method": result.method,
                     "data_needed": meta["data_needed"] if needs or meta["data_needed"] else "",
-                    "command": meta["command"] if needs else "",
+                    "command": meta["command"] if needs or meta["data_needed"] else "",
                 }
             )
         frame = pd.DataFrame(rows)

@@ -274,13 +274,15 @@ def _goods_share(shared) -> ItemResult:
 
 def _china_asean_share(ctx: StudyContext, years: list[int]) -> list[Value]:
     out = []
-    for year in (years[0], years[-1]) if len(years) > 1 else (years[0],):
+    chosen = (years[0], years[-1]) if len(years) > 1 else (years[0],)
+    for year, published_year in zip(chosen, (2007, 2021)[-len(chosen) :], strict=True):
         model = ctx.model(year)
         mask, _ = _entity_mask(model, "ASEAN-9")
         source, _ = _entity_mask(model, "CHN")
-        out.append(Value("china_share_asean_fva",
-                         100 * _member_sum_share(workspace(model).dexfvap, mask, source), year,
-                         "%"))  # fmt: skip
+        share = 100 * _member_sum_share(workspace(model).dexfvap, mask, source)
+        value = Value("china_share_asean_fva", share, year, "%")
+        value.published_year = published_year  # S3 quotes 2007 and 2021
+        out.append(value)
     return out
 
 
