@@ -80,3 +80,22 @@ def test_balassa_reproduces_adb_rca62():
         ok = np.isfinite(expected.to_numpy()) & np.isfinite(got.to_numpy())
         assert ok.sum() > 1500
         np.testing.assert_allclose(got.to_numpy()[ok], expected.to_numpy()[ok], rtol=1e-6)
+
+
+def test_cli_indicators_rca_and_sector_hubs(wiod_dir, tmp_path):
+    from typer.testing import CliRunner
+
+    from chainatlas.interfaces.cli.main import app
+
+    out = tmp_path / "ind"
+    result = CliRunner().invoke(
+        app,
+        ["indicators", "--source", "wiod2013", "--path", str(wiod_dir), "--years", "2011",
+         "--set", "rca,hubs", "--hub-sectors", "c14", "--groups", "NEA", "--out", str(out)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    frame = pd.read_parquet(out / "rca.parquet")
+    chn = frame[(frame["country"] == "CHN") & (frame["sector"] == "c14")]
+    assert set(chn["indicator"]) == {"exports", "dva_forward", "rca", "rca_va"}
+    hubs = pd.read_parquet(out / "hubs.parquet")
+    assert (hubs["sectors"] == "c14").all()
