@@ -349,6 +349,16 @@ class StudyContext:
 ItemFunction = Callable[[Any], ItemResult]
 
 
+def collect_or_note(collect: Callable[[], dict], notes: list[str]) -> dict | None:
+    """Run a study's one pass over the tables; on a user-data error return None and note it
+    (the MRIO items then say why they are not computed)."""
+    try:
+        return collect()
+    except ChainAtlasError as exc:
+        notes.append(f"the tables could not be used for this study: {exc}")
+        return None
+
+
 def needs_data(item: int, reason: str) -> ItemResult:
     return ItemResult(item, NEEDS_DATA, reason=reason)
 
@@ -376,7 +386,12 @@ def run_items(
     results = []
     for item in cat.loc[cat["study"] == study, "item"]:
         function = functions.get(int(item))
-        result = function(shared) if function is not None else None
+        try:
+            result = function(shared) if function is not None else None
+        except ChainAtlasError as exc:
+            # e.g. a table without the WIOD-2013 sector codes an item needs: the item says
+            # why, the rest of the report is still written
+            result = needs_data(int(item), f"cannot compute on the data given: {exc}")
         if result is None:
             result = default_result(int(item), ctx)
         results.append(result)
@@ -392,6 +407,17 @@ def run_study(study: str, ctx: StudyContext) -> StudyReport:
 
     module = import_module(f"chainatlas.studies.{study}")
     return module.run(ctx)
+
+
+WIOD35 = frozenset(f"c{i}" for i in range(1, 36))
+
+
+def has_wiod35(model) -> bool:
+    """The sector groups (goods c1–c16, manufacturing c3–c16, …) need the WIOD-2013 codes."""
+    return set(model.sectors) >= WIOD35
+
+
+SECTOR_CODES_REASON = "the table does not use the WIOD-2013 35-sector codes (c1–c35)"
 
 
 def pct(value: float) -> float:

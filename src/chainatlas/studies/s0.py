@@ -18,11 +18,13 @@ from chainatlas.indicators._common import WIOD35_SECTOR_GROUPS
 from chainatlas.studies.common import (
     COMPUTED,
     RECONSTRUCTED,
+    SECTOR_CODES_REASON,
     ItemResult,
     StudyContext,
     StudyReport,
     Value,
     fmt_years,
+    has_wiod35,
     needs_data,
     run_items,
 )
@@ -288,6 +290,8 @@ def _unctad(ctx: StudyContext, year: int) -> ItemResult:
     model = ctx.model(year)
     if "CHN" not in model.countries:
         return needs_data(8, "CHN is not in the table")
+    if not has_wiod35(model):
+        return needs_data(8, SECTOR_CODES_REASON + " (manufacturing c3–c16)")
     G, N = model.G, model.N
     c = model.countries.index("CHN")
     mfg = [model.sector_position(s) for s in MANUFACTURING if s in model.sectors]
@@ -363,6 +367,8 @@ def _paradox(ctx: StudyContext) -> ItemResult:
     years = sorted(ctx.years)
     if len(years) < 2:
         return needs_data(13, "the sector-year panel needs at least two table years")
+    if not has_wiod35(ctx.model(years[-1])):
+        return needs_data(13, SECTOR_CODES_REASON + " (manufacturing c3–c16)")
     panel = paradox_panel(ctx)
     if panel.empty:
         return needs_data(13, "CHN is not in the table")

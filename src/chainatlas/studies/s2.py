@@ -23,6 +23,7 @@ from chainatlas.studies.common import (
     StudyContext,
     StudyReport,
     Value,
+    collect_or_note,
     fmt_years,
     run_items,
 )
@@ -216,10 +217,12 @@ def _final_market(shared) -> ItemResult:
 def run(ctx: StudyContext) -> StudyReport:
     shared: dict = {}
     functions: dict = {}
+    problems: list[str] = []
     if ctx.has_table:
-        shared = _collect(ctx)
+        shared = collect_or_note(lambda: _collect(ctx), problems) or {}
+    if shared:
         functions = {46: _shortening, 47: _regionalisation, 48: _servicification, 50: _hubs,
                      52: _intermediate_growth, 53: _triangle, 56: _final_market}  # fmt: skip
     items = run_items("s2", ctx, functions, shared)
-    notes = [f"table years {fmt_years(shared['years'])}"] if shared else []
+    notes = problems + ([f"table years {fmt_years(shared['years'])}"] if shared else [])
     return StudyReport("s2", ctx.describe(), items, notes)

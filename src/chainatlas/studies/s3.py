@@ -38,6 +38,7 @@ from chainatlas.studies.common import (
     StudyContext,
     StudyReport,
     Value,
+    collect_or_note,
     fmt_years,
     needs_data,
     run_items,
@@ -97,7 +98,7 @@ def _collect(ctx: StudyContext) -> dict:
         model = ctx.model(year)
         goods = [model.sector_position(s) for s in GOODS_SECTORS if s in model.sectors]
         exports = np.asarray(model.total_exports).reshape(model.G, model.N)[:, goods].sum(axis=1)
-        if "CHN" in model.countries:
+        if "CHN" in model.countries and goods:
             goods_share[year] = 100 * exports[model.countries.index("CHN")] / exports.sum()
         dva = forward_dva_in_exports(model).reshape(model.G, model.N).sum(axis=1)
         total = np.asarray(model.total_exports).reshape(model.G, model.N).sum(axis=1)
@@ -264,7 +265,7 @@ def _goods_share(shared) -> ItemResult:
     values = [Value("china_share_world_goods_exports", v, y, "%") for y, v in
               shared["goods_share"].items()]  # fmt: skip
     if not values:
-        return needs_data(60, "CHN is not in the table")
+        return needs_data(60, "CHN or the WIOD-2013 goods sectors c1–c16 not in the table")
     reason = (
         "MRIO gross exports of c1–c16 (agriculture, mining, manufacturing) incl. RoW as world; "
         "WTO/WDI count merchandise trade; 1990 precedes every MRIO year"
@@ -329,7 +330,8 @@ def run(ctx: StudyContext) -> StudyReport:
     notes = []
     tables = {}
     if ctx.has_table:
-        shared = _collect(ctx)
+        shared = collect_or_note(lambda: _collect(ctx), notes) or {}
+    if shared:
         shared["china_asean"] = _china_asean_share(ctx, shared["years"])
         functions = {
             60: _goods_share,
