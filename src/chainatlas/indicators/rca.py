@@ -43,9 +43,7 @@ def forward_dva_in_exports(model: MRIOModel) -> np.ndarray:
     return model.v * ws.x_traced - model.v * ws.L_yd
 
 
-def rca(
-    model: MRIOModel, groups: Sequence[str | ResolvedGroup] | None = None
-) -> pd.DataFrame:
+def rca(model: MRIOModel, groups: Sequence[str | ResolvedGroup] | None = None) -> pd.DataFrame:
     """Tidy RCA frame: year, country, sector, indicator, value.
 
     Indicators: ``exports`` (gross, e_s* by sector), ``dva_forward`` (forward-linkage DVA in

@@ -152,7 +152,7 @@ class StudyReport:
                         "computed": _display(v.computed),
                         "published": pub_text,
                         "published_year": v.published_year or (v.year if pub_text else None),
-                        "difference": _difference(v.computed, pub_text),
+                        "difference": _difference(v.computed, pub_text, v.unit or unit),
                         "unit": v.unit or unit,
                         "published_source": source,
                         "note": v.note,
@@ -190,7 +190,17 @@ class StudyReport:
             meta = cat.loc[result.item]
             mine = values[values["item"] == result.item]
             computed = mine[mine["computed"] != ""]
-            head = computed.iloc[0] if len(computed) else (mine.iloc[0] if len(mine) else None)
+            # the headline: a computed value with a published counterpart, when there is one
+            paired = computed[computed["published"] != ""]
+            head = (
+                paired.iloc[0]
+                if len(paired)
+                else computed.iloc[0]
+                if len(computed)
+                else mine.iloc[0]
+                if len(mine)
+                else None
+            )
             needs = result.status == NEEDS_DATA
             rows.append(
                 {
@@ -211,7 +221,7 @@ class StudyReport:
                     "reason": result.reason,
                     "method": result.method,
                     "data_needed": meta["data_needed"] if needs or meta["data_needed"] else "",
-                    "command": meta["command"] if needs else "",
+                    "command": meta["command"] if needs or meta["data_needed"] else "",
                 }
             )
         frame = pd.DataFrame(rows)
@@ -231,20 +241,28 @@ def _display(value: Any) -> str:
         return "yes" if value else "no"
     number = _number(value) if not isinstance(value, str) else None
     if number is not None:
-        return f"{number:.6g}" if abs(number) < 1e6 else f"{number:.0f}"
+        return f"{number:.10g}"  # the CSV keeps (nearly) full precision
     return str(value)
 
 
-def _difference(computed: Any, published: str) -> str:
-    """computed − published for numbers; agrees/differs for texts; '' if either is absent."""
+CODE_UNITS = ("HS2", "hub", "hubs", "test")
+
+
+def _difference(computed: Any, published: str, unit: str = "") -> str:
+    """computed − published for numbers; agrees/differs for texts and codes (HS2 chapters,
+    hub lists, yes/no tests); '' if either is absent."""
     if computed is None or published == "":
         return ""
+    if unit in CODE_UNITS:
+        computed = str(computed)
     a = computed if not isinstance(computed, str) else _number(computed)
+    if unit in CODE_UNITS:
+        a = None
     b = _number(published)
     if isinstance(a, int | float) and not isinstance(a, bool) and b is not None:
         if math.isnan(float(a)):
             return ""
-        return f"{float(a) - b:.6g}"
+        return f"{float(a) - b:.6g}"  # a difference to a rounded published value
     if isinstance(computed, bool):
         computed = "yes" if computed else "no"
     left = str(computed).replace(" ", "").lower()
@@ -331,6 +349,16 @@ class StudyContext:
 ItemFunction = Callable[[Any], ItemResult]
 
 
+def collect_or_note(collect: Callable[[], dict], notes: list[str]) -> dict | None:
+    """Run a study's one pass over the tables; on a user-data error return None and note it
+    (the MRIO items then say why they are not computed)."""
+    try:
+        return collect()
+    except ChainAtlasError as exc:
+        notes.append(f"the tables could not be used for this study: {exc}")
+        return None
+
+
 def needs_data(item: int, reason: str) -> ItemResult:
     return ItemResult(item, NEEDS_DATA, reason=reason)
 
@@ -358,7 +386,12 @@ def run_items(
     results = []
     for item in cat.loc[cat["study"] == study, "item"]:
         function = functions.get(int(item))
-        result = function(shared) if function is not None else None
+        try:
+            result = function(shared) if function is not None else None
+        except ChainAtlasError as exc:
+            # e.g. a table without the WIOD-2013 sector codes an item needs: the item says
+            # why, the rest of the report is still written
+            result = needs_data(int(item), f"cannot compute on the data given: {exc}")
         if result is None:
             result = default_result(int(item), ctx)
         results.append(result)
@@ -374,6 +407,17 @@ def run_study(study: str, ctx: StudyContext) -> StudyReport:
 
     module = import_module(f"chainatlas.studies.{study}")
     return module.run(ctx)
+
+
+WIOD35 = frozenset(f"c{i}" for i in range(1, 36))
+
+
+def has_wiod35(model) -> bool:
+    """The sector groups (goods c1–c16, manufacturing c3–c16, …) need the WIOD-2013 codes."""
+    return set(model.sectors) >= WIOD35
+
+
+SECTOR_CODES_REASON = "the table does not use the WIOD-2013 35-sector codes (c1–c35)"
 
 
 def pct(value: float) -> float:

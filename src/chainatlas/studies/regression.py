@@ -41,8 +41,10 @@ class PanelRegression:
         names = list(self.result.params.index)
         weights = np.array([1.0 if n in terms else 0.0 for n in names])
         test = self.result.t_test(weights)
-        return float(np.squeeze(test.effect)), float(np.squeeze(test.sd)), float(
-            np.squeeze(test.pvalue)
+        return (
+            float(np.squeeze(test.effect)),
+            float(np.squeeze(test.sd)),
+            float(np.squeeze(test.pvalue)),
         )
 
 
@@ -114,7 +116,7 @@ def panel_regression(
         formula=formula,
         coefficients=coefficients,
         nobs=int(result.nobs),
-        n_clusters=int(len(np.unique(groups))),
+        n_clusters=len(np.unique(groups)),
         r2=float(result.rsquared),
         result=result,
     )

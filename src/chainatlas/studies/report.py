@@ -88,15 +88,16 @@ def to_markdown(report: StudyReport) -> str:
     lines = [f"# {en}", f"# {zh}", "", "Replication report / 复现报告", ""]
     lines += [f"## {_bilingual('context')}", ""]
     lines += [f"- {k}: {v}" for k, v in report.context.items() if v != ""] + [""]
-    lines += [f"## {_bilingual('summary')}", ""] + _md_table(_summary(items)) + [""]
-    lines += [f"## {_bilingual('items')}", ""] + _md_table(_item_table(items)) + [""]
+    lines += [f"## {_bilingual('summary')}", "", *_md_table(_summary(items)), ""]
+    lines += [f"## {_bilingual('items')}", "", *_md_table(_item_table(items)), ""]
     needs = _needs_table(items)
     if len(needs):
-        lines += [f"## {_bilingual('needs')}", ""] + _md_table(needs) + [""]
+        lines += [f"## {_bilingual('needs')}", "", *_md_table(needs), ""]
     for name, table in report.tables.items():
-        lines += [f"## {report.table_titles.get(name, name)}", ""] + _md_table(table.reset_index(drop=True)) + [""]
+        title = report.table_titles.get(name, name)
+        lines += [f"## {title}", "", *_md_table(table.reset_index(drop=True)), ""]
     values = report.values_frame()
-    lines += [f"## {_bilingual('values')}", ""] + _md_table(values) + [""]
+    lines += [f"## {_bilingual('values')}", "", *_md_table(values), ""]
     if report.notes:
         lines += [f"## {_bilingual('notes')}", ""] + [f"- {n}" for n in report.notes] + [""]
     return "\n".join(lines)

@@ -18,11 +18,13 @@ from chainatlas.indicators._common import WIOD35_SECTOR_GROUPS
 from chainatlas.studies.common import (
     COMPUTED,
     RECONSTRUCTED,
+    SECTOR_CODES_REASON,
     ItemResult,
     StudyContext,
     StudyReport,
     Value,
     fmt_years,
+    has_wiod35,
     needs_data,
     run_items,
 )
@@ -52,9 +54,13 @@ def _trade_setup(ctx: StudyContext) -> dict:
                 f"none of the trade years {list(ctx.trade_years)} is in the store ({loaded})"
             )
     universe = end_use_universe(ctx.end_use_concordance, vintage, ctx.concordances)
-    exporters = store.sql("SELECT count(DISTINCT exporter) AS n FROM flows")["n"].iloc[0]
+    sizes = store.sql(
+        "SELECT count(DISTINCT exporter) AS n, count(DISTINCT hs6) AS p FROM flows "
+        f"WHERE vintage = '{vintage}' AND year IN ({', '.join(map(str, window))})"
+    ).iloc[0]
     reason = (
-        f"trade store {vintage} {fmt_years(window)}, {exporters} exporters"
+        f"trade store {vintage} {fmt_years(window)}: {sizes['n']} exporters, {sizes['p']} HS6 "
+        "lines traded"
         + ("" if list(window) == list(S0_WINDOW) else "; S0 uses BACI HS12 2017–2018")
         + f"; universe: {universe.describe()}"
     )
@@ -110,9 +116,14 @@ def _trade_items(ctx: StudyContext) -> dict[int, object]:
             Value("china_n_first_both_years", int(chn_high["n_first_every_year"]), window[-1],
                   "lines"),
         ]  # fmt: skip
-        return ItemResult(7, RECONSTRUCTED, values, reason=reason, method=CENTRALITY_METHOD
-                          + f"; threshold {high.attrs['centrality_threshold']:.4f} over "
-                          f"{high.attrs['n_high_centrality']} high-centrality lines")
+        return ItemResult(
+            7,
+            RECONSTRUCTED,
+            values,
+            reason=reason,
+            method=CENTRALITY_METHOD + f"; threshold {high.attrs['centrality_threshold']:.4f} over "
+            f"{high.attrs['n_high_centrality']} high-centrality lines",
+        )
 
     functions[7] = item7
 
@@ -166,8 +177,10 @@ def _trade_items(ctx: StudyContext) -> dict[int, object]:
         others = [cvi.get(h, np.nan) for h in ("84", "90")]
         ratio = float(cvi.get("85", np.nan) / np.nanmax(others)) if not all(
             np.isnan(others)) else None  # fmt: skip
-        values = [Value("china_top3_hs2", ";".join(top), screen_year[0], "HS2"),
-                  Value("china_cvi_85_over_max_84_90", ratio, screen_year[0], "ratio")]
+        values = [
+            Value("china_top3_hs2", ";".join(top), screen_year[0], "HS2"),
+            Value("china_cvi_85_over_max_84_90", ratio, screen_year[0], "ratio"),
+        ]
         return ItemResult(9, RECONSTRUCTED, values, reason=reason,
                           method="CVI_h = Σ_p∈h (M_p/M) P(Cent_p)·P(HHI_p) (METHODS §10.6 "
                           "reconstruction; S0's formula unpublished)")  # fmt: skip
@@ -188,8 +201,13 @@ def _trade_items(ctx: StudyContext) -> dict[int, object]:
         if not values:
             return needs_data(12, f"none of {', '.join(CASE_COUNTRIES)} imports in the store")
         extra = f"; no imports in the store for {', '.join(missing)}" if missing else ""
-        return ItemResult(12, RECONSTRUCTED, values, reason=reason + extra,
-                          method="top CVI chapter per importer (METHODS §10.6 reconstruction)")
+        return ItemResult(
+            12,
+            RECONSTRUCTED,
+            values,
+            reason=reason + extra,
+            method="top CVI chapter per importer (METHODS §10.6 reconstruction)",
+        )
 
     functions[12] = item12
 
@@ -204,12 +222,19 @@ def _trade_items(ctx: StudyContext) -> dict[int, object]:
         if china.empty:
             return needs_data(24, f"no CHN exports in the store in {year} ({reason})")
         ranks = {c: i + 1 for i, c in enumerate(china["importer"])}
-        values = [Value("vnm_rank_among_china_destinations", ranks.get("VNM"), year, "rank"),
-                  Value("kor_rank_among_china_destinations", ranks.get("KOR"), year, "rank")]
+        values = [
+            Value("vnm_rank_among_china_destinations", ranks.get("VNM"), year, "rank"),
+            Value("kor_rank_among_china_destinations", ranks.get("KOR"), year, "rank"),
+        ]
         for v in values:
             v.published_year = 2020
-        return ItemResult(24, COMPUTED, values, reason=f"store year {year} (S0: 2020); "
-                          + reason, method="rank of partners in China's exports (all HS6)")
+        return ItemResult(
+            24,
+            COMPUTED,
+            values,
+            reason=f"store year {year} (S0: 2020); " + reason,
+            method="rank of partners in China's exports (all HS6)",
+        )
 
     functions[24] = item24
 
@@ -221,8 +246,8 @@ def _trade_items(ctx: StudyContext) -> dict[int, object]:
         if frame.empty:
             return needs_data(25, f"no CHN→VNM flows in the store ({reason})")
         inter = frame[frame["end_use"] == "intermediate"]
-        values = [Value("china_exports_to_vnm_intermediate_share", 100 * float(r.share), int(r.year),
-                        "%") for r in inter.itertuples()]  # fmt: skip
+        key = "china_exports_to_vnm_intermediate_share"
+        values = [Value(key, 100 * float(r.share), int(r.year), "%") for r in inter.itertuples()]
         return ItemResult(25, COMPUTED, values, reason=reason + " (store's UNSD end uses)",
                           method="BEC end-use split of CHN→VNM exports")  # fmt: skip
 
@@ -265,6 +290,8 @@ def _unctad(ctx: StudyContext, year: int) -> ItemResult:
     model = ctx.model(year)
     if "CHN" not in model.countries:
         return needs_data(8, "CHN is not in the table")
+    if not has_wiod35(model):
+        return needs_data(8, SECTOR_CODES_REASON + " (manufacturing c3–c16)")
     G, N = model.G, model.N
     c = model.countries.index("CHN")
     mfg = [model.sector_position(s) for s in MANUFACTURING if s in model.sectors]
@@ -340,6 +367,8 @@ def _paradox(ctx: StudyContext) -> ItemResult:
     years = sorted(ctx.years)
     if len(years) < 2:
         return needs_data(13, "the sector-year panel needs at least two table years")
+    if not has_wiod35(ctx.model(years[-1])):
+        return needs_data(13, SECTOR_CODES_REASON + " (manufacturing c3–c16)")
     panel = paradox_panel(ctx)
     if panel.empty:
         return needs_data(13, "CHN is not in the table")
@@ -384,8 +413,13 @@ def _carbon(ctx: StudyContext) -> ItemResult:
         fell = values[-1].computed < max(v.computed for v in values[:-1])
         values.append(Value("china_export_co2_has_begun_to_fall", "yes" if fell else "no",
                             values[-1].year, "test"))  # fmt: skip
-    return ItemResult(1, COMPUTED, values, reason="S0 states a direction, not a number",
-                      method="EEX = Σ_t f_t B_ts e_s* (METHODS §15)")
+    return ItemResult(
+        1,
+        COMPUTED,
+        values,
+        reason="S0 states a direction, not a number",
+        method="EEX = Σ_t f_t B_ts e_s* (METHODS §15)",
+    )
 
 
 def run(ctx: StudyContext) -> StudyReport:
@@ -402,7 +436,14 @@ def run(ctx: StudyContext) -> StudyReport:
         if ctx.satellite is not None:
             functions[1] = lambda _s: _carbon(ctx)
     if ctx.trade_db is not None:
-        functions.update(_trade_items(ctx))
+        try:
+            functions.update(_trade_items(ctx))
+        except ChainAtlasError as exc:
+            # the store cannot serve the product items (e.g. no intermediate line traded):
+            # each of them says why instead of the whole report failing
+            message = f"trade store {ctx.trade_db}: {exc}"
+            for item in (3, 5, 6, 7, 9, 10, 12, 14, 24, 25):
+                functions[item] = lambda _s, item=item: needs_data(item, message)
         notes.append(f"end-use concordance for the intermediate universe: "
                      f"{ctx.end_use_concordance}")  # fmt: skip
     elif ctx.concordances is not None:

@@ -11,11 +11,13 @@ import numpy as np
 from chainatlas.indicators._common import WIOD35_SECTOR_GROUPS
 from chainatlas.studies.common import (
     COMPUTED,
+    SECTOR_CODES_REASON,
     ItemResult,
     StudyContext,
     StudyReport,
     Value,
     fmt_years,
+    has_wiod35,
     needs_data,
     run_items,
 )
@@ -29,14 +31,20 @@ def _mva_share(ctx: StudyContext) -> ItemResult:
         model = ctx.model(year)
         if "CHN" not in model.countries:
             return needs_data(32, "CHN is not in the table")
+        if not has_wiod35(model):
+            return needs_data(32, SECTOR_CODES_REASON)
         mfg = [model.sector_position(s) for s in MANUFACTURING if s in model.sectors]
         va = np.asarray(model.va).reshape(model.G, model.N)[:, mfg].sum(axis=1)
         share = 100 * va[model.countries.index("CHN")] / va.sum()
         values.append(Value("china_share_world_mva", float(share), year, "%"))
-    return ItemResult(32, COMPUTED, values,
-                      reason="MRIO VA at basic prices (x − ΣZ), c3–c16, RoW in the world total;"
-                      " WDI NV.IND.MANF.CD is national-accounts MVA (ISIC C)",
-                      method="Σ va of CHN c3–c16 / Σ va of c3–c16 of every economy")
+    return ItemResult(
+        32,
+        COMPUTED,
+        values,
+        reason="MRIO VA at basic prices (x − ΣZ), c3–c16, RoW in the world total;"
+        " WDI NV.IND.MANF.CD is national-accounts MVA (ISIC C)",
+        method="Σ va of CHN c3–c16 / Σ va of c3–c16 of every economy",
+    )
 
 
 def _us_import_shares(ctx: StudyContext) -> ItemResult:

@@ -23,6 +23,7 @@ from chainatlas.studies.common import (
     StudyContext,
     StudyReport,
     Value,
+    collect_or_note,
     fmt_years,
     run_items,
 )
@@ -107,10 +108,14 @@ def _regionalisation(shared) -> ItemResult:
     values.append(Value("intra_regional_share_above_half", "yes" if above else "no",
                         int(frame["year"].max()), "test",
                         note="all regions, forward and backward"))  # fmt: skip
-    return ItemResult(47, COMPUTED, values,
-                      reason="S2 states the finding qualitatively; EU = members at the table "
-                      "date; East Asia = CHN, JPN, KOR, TWN in WIOD",
-                      method="intra-regional share of WWYZ bilateral GVC flows (METHODS §15)")
+    return ItemResult(
+        47,
+        COMPUTED,
+        values,
+        reason="S2 states the finding qualitatively; EU = members at the table "
+        "date; East Asia = CHN, JPN, KOR, TWN in WIOD",
+        method="intra-regional share of WWYZ bilateral GVC flows (METHODS §15)",
+    )
 
 
 def _servicification(shared) -> ItemResult:
@@ -140,10 +145,14 @@ def _hubs(shared) -> ItemResult:
     supply = sorted(hubs[hubs["role"] == "supply"]["economy"])
     year = shared["years"][-1]
     values = [Value("complex_supply_hubs", ";".join(supply), year, "hubs")]
-    return ItemResult(50, RECONSTRUCTED, values,
-                      reason=f"table year {year}; hub rule of the GVCDR 2019 figure not "
-                      "published (METHODS §18 item 7)",
-                      method="largest-supplier graph of complex-GVC VA flows, k_min 3")
+    return ItemResult(
+        50,
+        RECONSTRUCTED,
+        values,
+        reason=f"table year {year}; hub rule of the GVCDR 2019 figure not "
+        "published (METHODS §18 item 7)",
+        method="largest-supplier graph of complex-GVC VA flows, k_min 3",
+    )
 
 
 def _intermediate_growth(shared) -> ItemResult:
@@ -178,10 +187,14 @@ def _triangle(shared) -> ItemResult:
         values.append(Value("china_assembly_triangle_rising", "yes" if rising else "no",
                             rows[-1][0], "test",
                             note="East Asian intermediates going to China rose"))  # fmt: skip
-    return ItemResult(53, COMPUTED, values,
-                      reason="S2 is qualitative; East Asian suppliers present in the table "
-                      "(WIOD: JPN, KOR, TWN, IDN)",
-                      method="MRIO Z (intermediates) and Y (final goods) by partner")
+    return ItemResult(
+        53,
+        COMPUTED,
+        values,
+        reason="S2 is qualitative; East Asian suppliers present in the table "
+        "(WIOD: JPN, KOR, TWN, IDN)",
+        method="MRIO Z (intermediates) and Y (final goods) by partner",
+    )
 
 
 def _final_market(shared) -> ItemResult:
@@ -204,10 +217,12 @@ def _final_market(shared) -> ItemResult:
 def run(ctx: StudyContext) -> StudyReport:
     shared: dict = {}
     functions: dict = {}
+    problems: list[str] = []
     if ctx.has_table:
-        shared = _collect(ctx)
+        shared = collect_or_note(lambda: _collect(ctx), problems) or {}
+    if shared:
         functions = {46: _shortening, 47: _regionalisation, 48: _servicification, 50: _hubs,
                      52: _intermediate_growth, 53: _triangle, 56: _final_market}  # fmt: skip
     items = run_items("s2", ctx, functions, shared)
-    notes = [f"table years {fmt_years(shared['years'])}"] if shared else []
+    notes = problems + ([f"table years {fmt_years(shared['years'])}"] if shared else [])
     return StudyReport("s2", ctx.describe(), items, notes)

@@ -38,6 +38,7 @@ from chainatlas.studies.common import (
     StudyContext,
     StudyReport,
     Value,
+    collect_or_note,
     fmt_years,
     needs_data,
     run_items,
@@ -70,7 +71,8 @@ def adb_foreign_share(years: list[int]) -> pd.DataFrame:
     folder = root / ADB_DERIVED
     rca = pd.read_parquet(folder / "rca62.parquet", columns=["t", "s", "agg", "i", "exports_s",
                                                              "vaxos_s"])  # fmt: skip
-    codes = pd.read_excel(folder / "dicts" / "countries.xlsx", sheet_name="MRIO")
+    codes = pd.read_excel(folder / "dicts" / "countries.xlsx", sheet_name="MRIO",
+                          engine="openpyxl")  # fmt: skip
     index = dict(zip(codes["mrio_code"], codes["mrio62"], strict=False))
     rows = []
     for iso, adb in ADB_CODES.items():
@@ -96,7 +98,7 @@ def _collect(ctx: StudyContext) -> dict:
         model = ctx.model(year)
         goods = [model.sector_position(s) for s in GOODS_SECTORS if s in model.sectors]
         exports = np.asarray(model.total_exports).reshape(model.G, model.N)[:, goods].sum(axis=1)
-        if "CHN" in model.countries:
+        if "CHN" in model.countries and goods:
             goods_share[year] = 100 * exports[model.countries.index("CHN")] / exports.sum()
         dva = forward_dva_in_exports(model).reshape(model.G, model.N).sum(axis=1)
         total = np.asarray(model.total_exports).reshape(model.G, model.N).sum(axis=1)
@@ -226,9 +228,8 @@ def _table3(shared) -> ItemResult:
                 if pd.isna(value):
                     v.note = f"{r} or {s} not in the table"
                 values.append(v)
-    reason = (
-        f"table years {', '.join(map(str, link_years))} vs S3 2021/2017; "
-        + _coverage_reason(study)
+    reason = f"table years {', '.join(map(str, link_years))} vs S3 2021/2017; " + _coverage_reason(
+        study
     )
     return ItemResult(66, COMPUTED, values, reason=reason,
                       method="LINK_rs = 100·T_rs/√(VAX_r·VAM_s) (METHODS §7.3, radical "
@@ -264,7 +265,7 @@ def _goods_share(shared) -> ItemResult:
     values = [Value("china_share_world_goods_exports", v, y, "%") for y, v in
               shared["goods_share"].items()]  # fmt: skip
     if not values:
-        return needs_data(60, "CHN is not in the table")
+        return needs_data(60, "CHN or the WIOD-2013 goods sectors c1–c16 not in the table")
     reason = (
         "MRIO gross exports of c1–c16 (agriculture, mining, manufacturing) incl. RoW as world; "
         "WTO/WDI count merchandise trade; 1990 precedes every MRIO year"
@@ -274,13 +275,15 @@ def _goods_share(shared) -> ItemResult:
 
 def _china_asean_share(ctx: StudyContext, years: list[int]) -> list[Value]:
     out = []
-    for year in (years[0], years[-1]) if len(years) > 1 else (years[0],):
+    chosen = (years[0], years[-1]) if len(years) > 1 else (years[0],)
+    for year, published_year in zip(chosen, (2007, 2021)[-len(chosen) :], strict=True):
         model = ctx.model(year)
         mask, _ = _entity_mask(model, "ASEAN-9")
         source, _ = _entity_mask(model, "CHN")
-        out.append(Value("china_share_asean_fva",
-                         100 * _member_sum_share(workspace(model).dexfvap, mask, source), year,
-                         "%"))  # fmt: skip
+        share = 100 * _member_sum_share(workspace(model).dexfvap, mask, source)
+        value = Value("china_share_asean_fva", share, year, "%")
+        value.published_year = published_year  # S3 quotes 2007 and 2021
+        out.append(value)
     return out
 
 
@@ -327,15 +330,20 @@ def run(ctx: StudyContext) -> StudyReport:
     notes = []
     tables = {}
     if ctx.has_table:
-        shared = _collect(ctx)
+        shared = collect_or_note(lambda: _collect(ctx), notes) or {}
+    if shared:
         shared["china_asean"] = _china_asean_share(ctx, shared["years"])
         functions = {
             60: _goods_share,
             62: _table1,
             63: _table2,
-            64: lambda s: ItemResult(64, COMPUTED, s["china_asean"],
-                                     reason=_coverage_reason(s["study"]) + "; S3 years 2007, "
-                                     "2021", method=_METHOD),  # fmt: skip
+            64: lambda s: ItemResult(
+                64,
+                COMPUTED,
+                s["china_asean"],
+                reason=_coverage_reason(s["study"]) + "; S3 years 2007, 2021",
+                method=_METHOD,
+            ),
             66: _table3,
             67: _orientation,
         }
@@ -369,8 +377,7 @@ def _split_notes(shared, split: pd.DataFrame) -> list[str]:
             )
         notes.append(
             f"S3 Table 1, {exporter} {year}: method choices on this table (Leontief vs "
-            f"Borin–Mancini FVA, member-sum vs bloc) give {fva.min():.2f}–{fva.max():.2f} %"
-            + gap
+            f"Borin–Mancini FVA, member-sum vs bloc) give {fva.min():.2f}–{fva.max():.2f} %" + gap
         )
     data = split[split["kind"] == "data (same quantity, two tables)"]
     for exporter, rows in data.groupby("exporter", sort=False):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from chainatlas.errors import ChainAtlasError
 from chainatlas.indicators.length import production_length
 from chainatlas.indicators.network import HubParameters, hub_list, va_network
 from chainatlas.indicators.tables import participation_study
@@ -25,7 +26,9 @@ from chainatlas.studies.common import (
     StudyContext,
     StudyReport,
     Value,
+    collect_or_note,
     fmt_years,
+    has_wiod35,
     needs_data,
     run_items,
 )
@@ -67,7 +70,7 @@ def _collect(ctx: StudyContext) -> dict:
         regions = {"EAST_ASIA": [c for c in EAST_ASIA]}
         frame = regionalisation(model, ["EAST_ASIA", "USMCA"], user_groups=regions)
         regional.append(frame[frame["indicator"] == "intra_vax_share"])
-        if "CHN" in model.countries:
+        if "CHN" in model.countries and has_wiod35(model):
             c = model.countries.index("CHN")
             G, N = model.G, model.N
             Z = model.Z.reshape(G, N, G, N).sum(axis=(1, 3))
@@ -75,7 +78,12 @@ def _collect(ctx: StudyContext) -> dict:
             goods = [model.sector_position(s) for s in GOODS if s in model.sectors]
             exports = np.asarray(model.total_exports).reshape(G, N)[c, goods].sum()
             intermediates[year] = 100 * imported / exports
-    participation = participation_study(years, ctx.model) if len(years) else None
+    participation = None  # item 75 then says why
+    if has_wiod35(ctx.model(years[-1])):
+        try:
+            participation = participation_study(years, ctx.model)
+        except ChainAtlasError:
+            participation = None
     return {
         "years": years,
         "ends": ends,
@@ -152,7 +160,7 @@ def _intermediates(shared) -> ItemResult:
     values = [Value("china_intermediate_imports_over_goods_exports", v, y, "%")
               for y, v in shared["intermediates"].items()]  # fmt: skip
     if not values:
-        return needs_data(71, "CHN not in the table")
+        return needs_data(71, "CHN or the WIOD-2013 goods sectors c1–c16 not in the table")
     return ItemResult(71, COMPUTED, values,
                       reason="S4 cites a McKinsey/WTO-type estimate (1990s, 2015) of unstated "
                       "definition; here Σ_t≠CHN Z_t,CHN / CHN exports of c1–c16",
@@ -161,6 +169,8 @@ def _intermediates(shared) -> ItemResult:
 
 def _participation(shared) -> ItemResult:
     study = shared["participation"]
+    if study is None:
+        return needs_data(75, "the manufacturing groups need the WIOD-2013 35-sector codes")
     table = study.tables["participation"]
     years = shared["years"]
     values = []
@@ -247,34 +257,45 @@ def _patents(ctx: StudyContext, shared) -> ItemResult | None:
     if panel["country"].nunique() < 3:
         return needs_data(80, "fewer than 3 countries of the patents CSV are in the table")
     panel["log_patents"] = np.log1p(panel["patents"])
-    panel["above_median"] = (panel["participation"] > panel["participation"].median()).astype(
-        float
+    panel["above_median"] = (panel["participation"] > panel["participation"].median()).astype(float)
+    fit = panel_regression(
+        panel,
+        "log_patents",
+        ["participation"],
+        entity="country",
+        time="year",
+        interactions=[("participation", "above_median")],
     )
-    fit = panel_regression(panel, "log_patents", ["participation"], entity="country",
-                           time="year", interactions=[("participation", "above_median")])
     est, se, p = fit.linear_combination(["participation", "participation:above_median"])
     values = [
         Value("participation_coefficient_above_median", est, None, "coef",
               note=f"se {se:.3g}, p {p:.3g}, n {fit.nobs}, clusters {fit.n_clusters}"),
         Value("participation_coefficient_below_median", fit.coef("participation"), None, "coef"),
     ]  # fmt: skip
-    return ItemResult(80, RECONSTRUCTED, values,
-                      reason="the study states the claim without a specification",
-                      method=f"{fit.formula}; SE clustered by country (statsmodels)")
+    return ItemResult(
+        80,
+        RECONSTRUCTED,
+        values,
+        reason="the study states the claim without a specification",
+        method=f"{fit.formula}; SE clustered by country (statsmodels)",
+    )
 
 
 def run(ctx: StudyContext) -> StudyReport:
     shared: dict = {}
     functions: dict = {}
+    problems: list[str] = []
     if ctx.has_table:
-        shared = _collect(ctx)
+        shared = collect_or_note(lambda: _collect(ctx), problems) or {}
+    if shared:
         functions = {68: _hubs, 69: _regional, 71: _intermediates, 72: _ict,
                      75: _participation, 77: _position}  # fmt: skip
     functions[76] = lambda _s: _interdependence(ctx)
     functions[80] = lambda s: _patents(ctx, s)
     items = run_items("s4", ctx, functions, shared)
     notes = [
+        *problems,
         "S4 normalisation of the composite index (item 76) is unpublished: the report uses "
-        "METHODS §12's reconstruction (min–max over the sample years, tariffs as 1 − norm)"
+        "METHODS §12's reconstruction (min–max over the sample years, tariffs as 1 − norm)",
     ]
     return StudyReport("s4", ctx.describe(), items, notes)

@@ -4,12 +4,12 @@ S0 counts 3 556 HS6 intermediate lines in world trade 2017–18; which HS→BEC 
 is not published. The choice changes the universe, so it is an explicit option whose name is
 reported with every result:
 
-| name | rule | HS2012 / HS2017 lines (shared data) |
-|---|---|---|
-| ``unsd-majority`` (default) | UNSD HS→BEC Rev.4 table; a split line takes its majority end use | 3 156 (HS12) |
-| ``unsd-any`` | same table; a split line is intermediate if any of its BEC codes is | 3 181 (HS12) |
-| ``adb-bec4`` | ADB MRIO team's HS2017 flags (``hsbec.BEC4INT`` > 0, i.e. at least partly intermediate; UNSD BEC5 work) | 3 422 (HS17) |
-| ``adb-bec4-full`` | the same flags, ``BEC4INT`` = 1 only | 3 130 (HS17) |
+* ``unsd-majority`` (default): the UNSD HS→BEC Rev.4 table; a split line takes its
+  majority end use — 3 156 HS2012 lines in the shared tables;
+* ``unsd-any``: the same table; a split line is intermediate if any BEC code is — 3 181;
+* ``adb-bec4``: the ADB MRIO team's HS2017 flags (``hsbec.BEC4INT`` > 0, i.e. at least
+  partly intermediate) — 3 422 HS2017 lines;
+* ``adb-bec4-full``: the same flags, ``BEC4INT`` = 1 only — 3 130 HS2017 lines.
 
 The ADB flags are read from ``<concordances>/adb_mrio_team/ksreyes_mrio_sysdata.rda``
 (object ``hsbec``); for another HS vintage a line is intermediate when any HS2017 line
@@ -55,13 +55,14 @@ class EndUseUniverse:
 
 @lru_cache(maxsize=4)
 def _adb_flags(path: str) -> pd.DataFrame:
-    import warnings
+    # pyreadr (librdata, C) reads the one data frame in seconds; the pure-Python rdata
+    # parser needs minutes for this 165 000-row file
+    import pyreadr
 
-    import rdata
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # rdata warns about the data.table class
-        data = rdata.read_rda(path)
+    try:
+        data = pyreadr.read_r(path, use_objects=["hsbec"])
+    except Exception as exc:  # pyreadr raises its own error types for damaged files
+        raise ChainAtlasError(f"cannot read the ADB HS-BEC file ({exc})", path=path) from None
     if "hsbec" not in data:
         raise ChainAtlasError("no object 'hsbec' in the ADB HS-BEC file", path=path)
     table = data["hsbec"]

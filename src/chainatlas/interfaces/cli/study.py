@@ -110,7 +110,9 @@ def register(app: typer.Typer) -> None:
         controls: Path = typer.Option(
             None, "--controls", help="S0 item 13: CSV sector,year,<controls…>."
         ),
-        patents: Path = typer.Option(None, "--patents", help="S4 item 80: CSV country,year,patents."),
+        patents: Path = typer.Option(
+            None, "--patents", help="S4 item 80: CSV country,year,patents."
+        ),
         satellite: Path = typer.Option(
             None, "--satellite", help="S0 item 1: CO2 CSV country,sector,value[,year]."
         ),
