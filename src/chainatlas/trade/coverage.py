@@ -64,8 +64,8 @@ class Coverage:
     def summary(self) -> str:
         years = ", ".join(map(str, self.years))
         text = (
-            f"store coverage {self.vintage} {years}: {self.exporters:,} exporters, "
-            f"{self.importers:,} importers, {self.products:,} products, "
+            f"store coverage {self.vintage} {years}: {self.exporters:,} exporter(s), "
+            f"{self.importers:,} importer(s), {self.products:,} product(s), "
             f"{self.value / 1e9:,.3f} bn USD"
         )
         if self.pseudo_share:
