@@ -217,3 +217,42 @@ def test_fuzzed_query_parameters_get_200_or_a_4xx_json_error(served, params):
         assert payload["status"] == status and payload["error"]
     elif headers.get("Content-Type", "").startswith("application/json"):
         json.loads(body)
+
+
+def test_the_page_works_under_its_content_security_policy(tmp_path):
+    """The atlas page, with the policy enforced: table list, rows and chart, no violation."""
+    from test_browser import CHROMIUM, CHROMIUM_ARGS, _need_browser
+
+    _need_browser()
+    from playwright.sync_api import sync_playwright
+
+    server, base = serve_in_thread(make_results_dir(tmp_path / "r"))
+    messages: list[str] = []
+
+    def poll(expression: str, done) -> object:
+        value = None
+        for _ in range(150):  # page.evaluate runs over CDP, which the policy does not block
+            value = page.evaluate(expression)
+            if done(value):
+                break
+            time.sleep(0.1)
+        return value
+
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+            )
+            page = browser.new_page()
+            page.on("console", lambda m: messages.append(f"{m.type}: {m.text}"))
+            page.on("pageerror", lambda e: messages.append(f"pageerror: {e}"))
+            page.goto(base + "/")
+            assert poll("document.querySelectorAll('#table option').length", lambda n: n >= 4)
+            page.select_option("#table", "participation")
+            assert poll("document.querySelectorAll('#result tbody tr').length", bool)
+            assert poll("document.querySelectorAll('#chart g.trace').length", bool)
+            browser.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert not [m for m in messages if "Content Security Policy" in m or "error" in m], messages

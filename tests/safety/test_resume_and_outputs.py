@@ -238,3 +238,11 @@ def test_run_killed_mid_write_keeps_the_previous_results(tmp_path, how, expected
     assert decompose(base, fresh)[0] == 0
     pd.testing.assert_frame_equal(results(out), results(fresh))
     assert np.isfinite(results(out)["value"]).all()
+
+
+def test_output_directory_inside_the_input_directory_does_not_make_every_rerun_stale(tmp_path):
+    base = panel(tmp_path / "tables")
+    out = base / "results"
+    assert decompose(base, out)[0] == 0
+    code, stdout, err = decompose(base, out)
+    assert code == 0 and "0 year(s) computed" in stdout and "3 already done" in stdout, err

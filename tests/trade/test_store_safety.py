@@ -205,3 +205,64 @@ def test_sigint_during_trade_load_exits_130_without_traceback(tmp_path, concorda
     assert process.returncode == 130, err
     assert "Traceback" not in err and len(err.strip().splitlines()) <= 2, err
     assert not db.exists()  # the interrupted first load left no empty database
+
+
+# ---------------------------------------------------------------------------- coverage
+@pytest.fixture
+def two_exporters(make_store):
+    """AAA and ANS (Atlas' 'areas not specified') export; BBB only imports."""
+    rows = [
+        (2020, 1, 2, "010121", 50.0, 1.0),
+        (2020, 3, 2, "010121", 80.0, 1.0),
+        (2020, 1, 2, "010129", 5.0, 1.0),
+        (2020, 3, 1, "010129", 9.0, 1.0),
+    ]
+    return make_store(rows, {1: "AAA", 2: "BBB", 3: "ANS"})
+
+
+def test_pseudo_countries_are_never_ranked(two_exporters):
+    from chainatlas.trade.coverage import is_pseudo_country
+    from chainatlas.trade.indicators import topk_counts
+
+    counts = topk_counts(two_exporters, [2020], k=1, universe="all")
+    assert counts["exporter"].tolist() == ["AAA"]  # ANS exports more of 010121, not ranked
+    assert counts.set_index("exporter").loc["AAA", "n_first"] == 2
+    assert all(map(is_pseudo_country, ["ANS", "X837", "_X", "E19", "ROW", "?380"]))
+    assert not any(map(is_pseudo_country, ["CHN", "AAA", "X490", "S19", "TWN"]))
+
+
+def test_world_level_screens_on_a_two_exporter_store_warn_loudly(two_exporters, tmp_path):
+    from chainatlas.trade.indicators import strategic_dependency_screen
+
+    frame = strategic_dependency_screen(two_exporters, "BBB", 2020)
+    assert "1 exporter(s), 2 importer(s)" in frame.attrs["coverage"]  # ANS is not counted
+    assert "from unspecified areas" in frame.attrs["coverage"]
+    assert "WARNING" in frame.attrs["coverage_warning"]
+    assert "ANS" not in set(frame["top_supplier"].dropna())
+    two_exporters.close()  # the CLI opens the database itself
+    code, err = _cli(
+        "trade", "eu-screen", "--db", str(two_exporters.path), "--importer", "BBB",
+        "--year", "2020", "--out", str(tmp_path / "eu.csv"),
+    )  # fmt: skip
+    assert code == 0 and "WARNING" in err and "exporter(s)" in err
+
+
+def test_hhi_threshold_out_of_range_is_one_line(two_exporters, tmp_path):
+    two_exporters.close()
+    for value in ("-1", "1.5", "nan"):
+        code, err = _cli(
+            "trade", "eu-screen", "--db", str(two_exporters.path), "--importer", "BBB",
+            "--year", "2020", "--hhi-threshold", value, "--out", str(tmp_path / "eu.csv"),
+        )  # fmt: skip
+        assert code == 2 and "--hhi-threshold" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "eu.csv").exists()
+
+
+def test_end_use_for_an_absent_exporter_says_why(two_exporters, tmp_path):
+    two_exporters.close()
+    code, err = _cli(
+        "trade", "end-use", "--db", str(two_exporters.path), "--exporter", "BBB",
+        "--importer", "AAA", "--out", str(tmp_path / "e.csv"),
+    )  # fmt: skip
+    assert code == 2 and "BBB has no flows as exporter" in err, err
+    assert not (tmp_path / "e.csv").exists()

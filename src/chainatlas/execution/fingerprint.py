@@ -41,7 +41,7 @@ def file_hash(path: Path) -> str:
     return _content_hash(str(path.resolve()), stat.st_size, stat.st_mtime_ns)
 
 
-def _inputs(path: Path, year: int) -> dict[str, Any]:
+def _inputs(path: Path, year: int, exclude: Path | None = None) -> dict[str, Any]:
     if path.is_file():
         return {path.name: file_hash(path)}
     if not path.is_dir():
@@ -53,8 +53,10 @@ def _inputs(path: Path, year: int) -> dict[str, Any]:
             found["…"] = "more files"
             break
         name = file.relative_to(path).as_posix()
-        if name.startswith(("_chainatlas/", ".")) or "/." in name:
+        if name.startswith(("_chainatlas/", ".")) or "/." in name or "/_chainatlas/" in name:
             continue
+        if exclude is not None and exclude in file.parents:
+            continue  # the run's own output directory inside the input directory
         if year_pattern.search(name):
             found[name] = file_hash(file)
         elif _ANY_YEAR.search(name):
@@ -74,8 +76,11 @@ def code_version() -> str:
         return "unknown"
 
 
-def unit_fingerprint(unit: WorkUnit) -> dict[str, Any]:
-    """The fingerprint of ``unit`` (JSON-serialisable; compare with ``==``)."""
+def unit_fingerprint(unit: WorkUnit, exclude: Path | None = None) -> dict[str, Any]:
+    """The fingerprint of ``unit`` (JSON-serialisable; compare with ``==``).
+
+    ``exclude``: the output directory of the run, left out when it lies inside the input
+    directory (its own files change with every run)."""
     inputs: dict[str, Any] = {}
     resolved: str | None = unit.path
     try:
@@ -88,7 +93,7 @@ def unit_fingerprint(unit: WorkUnit) -> dict[str, Any]:
         pass
     if resolved is not None:
         try:
-            inputs = _inputs(Path(resolved).expanduser(), unit.year)
+            inputs = _inputs(Path(resolved).expanduser().resolve(), unit.year, exclude)
         except OSError as exc:
             inputs = {"unreadable": f"{resolved}: {exc.strerror or exc}"}
     params = json.loads(json.dumps(unit.params, sort_keys=True, default=_name_of))

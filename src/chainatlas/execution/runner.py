@@ -119,7 +119,7 @@ def run_units(
 
         store.prepare()
         for unit in units:
-            fingerprints[unit.key] = unit_fingerprint(unit)
+            fingerprints[unit.key] = unit_fingerprint(unit, exclude=store.root)
             state, reason = store.status(unit, fingerprints[unit.key])
             if state == "done":
                 skipped.append(unit.key)

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from chainatlas.errors import ChainAtlasError, ValidationError
+from chainatlas.trade.coverage import pseudo_sql, store_coverage
 from chainatlas.trade.network import hub_max_arrays, pagerank_max_arrays
 from chainatlas.trade.store import TradeStore
 
@@ -194,15 +195,16 @@ def topk_counts(
             n_high_centrality=len(high),
         )
     product_filter = f"WHERE hs6 IN {_in_list(products)}" if products is not None else ""
-    frame = store.sql(f"""
+    counts = store.sql(f"""
         WITH b AS (SELECT * FROM {base} b0 {product_filter}),
         pooled AS (
             SELECT hs6, exporter, sum(value) AS value FROM b GROUP BY ALL),
         ranked AS (
             SELECT hs6, exporter, rank() OVER (PARTITION BY hs6 ORDER BY value DESC) AS rank
-            FROM pooled),
+            FROM pooled WHERE NOT {pseudo_sql("exporter")}),
         yearly AS (
-            SELECT year, hs6, exporter, sum(value) AS value FROM b GROUP BY ALL),
+            SELECT year, hs6, exporter, sum(value) AS value FROM b
+            WHERE NOT {pseudo_sql("exporter")} GROUP BY ALL),
         yranked AS (
             SELECT year, hs6, exporter,
                    rank() OVER (PARTITION BY year, hs6 ORDER BY value DESC) AS rank
@@ -220,8 +222,9 @@ def topk_counts(
         FROM ranked r LEFT JOIN first_all fa USING (exporter)
         GROUP BY r.exporter
         ORDER BY n_topk DESC, n_first DESC, r.exporter""")
-    frame.attrs.update(attrs)
-    return frame
+    counts.attrs.update(attrs)
+    _attach_coverage(counts.attrs, store, vintage, chosen)
+    return counts
 
 
 # --------------------------------------------------------------------------------------------
@@ -482,6 +485,7 @@ def vulnerability_screen(
             "centrality_quantile": centrality_quantile,
             "hhi_quantile": hhi_quantile,
             "universe": universe.describe() if hasattr(universe, "describe") else universe,
+            **_attach_coverage({}, store, vintage_used, sorted(products["year"].unique().tolist())),
         },
     )
 
@@ -547,7 +551,8 @@ def strategic_dependency_screen(
         conc AS (
             SELECT hs6, sum(value) AS extra_imports, count(*) AS n_extra_suppliers,
                    sum(value * value) / (sum(value) * sum(value)) AS hhi_extra,
-                   arg_max(exporter, value) AS top_supplier,
+                   arg_max(exporter, value) FILTER (WHERE NOT {pseudo_sql("exporter")})
+                       AS top_supplier,
                    max(value) / sum(value) AS top_share
             FROM extra_sup GROUP BY hs6),
         intra AS (
@@ -584,6 +589,7 @@ def strategic_dependency_screen(
         float(frame.loc[frame["dependent"], "extra_imports"].sum() / total) if total else 0.0
     )
     frame.attrs["members"] = members
+    _attach_coverage(frame.attrs, store, vintage, [year])
     frame.attrs["thresholds"] = {
         "hhi": hhi_threshold,
         "extra_share": extra_share_threshold,
@@ -797,7 +803,36 @@ def end_use_composition(
     frame["share"] = frame["value"] / frame.groupby("year")["value"].transform("sum")
     frame.insert(0, "exporter", names[0])
     frame.insert(1, "importer", names[1])
+    if frame.empty:
+        frame.attrs["why_empty"] = _why_no_flows(store, base, exporter, importer, names)
     return frame
+
+
+def _why_no_flows(store, base, exporter, importer, names) -> str:
+    """Why a bilateral selection has no flows: which side never appears in the store."""
+    reasons = []
+    for column, who, name in (("exporter", exporter, names[0]), ("importer", importer, names[1])):
+        if who is None:
+            continue
+        _, members = _members(store, who)
+        present = store.sql(
+            f"SELECT count(*) AS n FROM {base} b WHERE {column} IN {_in_list(members)}"
+        )["n"].iloc[0]
+        if not present:
+            reasons.append(f"{name} has no flows as {column} in the selected years")
+    if not reasons:
+        reasons.append(f"{names[0]} exports nothing to {names[1]} in the selected years")
+    return "; ".join(reasons)
+
+
+def _attach_coverage(attrs: dict, store, vintage, years) -> dict:
+    """Put the store's coverage (and a warning for a non-world store) in ``attrs``."""
+    coverage = store_coverage(store, vintage, years)
+    attrs["coverage"] = coverage.summary()
+    warning = coverage.warning()
+    if warning:
+        attrs["coverage_warning"] = warning
+    return attrs
 
 
 __all__ = [

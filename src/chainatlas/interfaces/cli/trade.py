@@ -89,6 +89,14 @@ def _remove_new_store(db: Path) -> None:
         (db.parent / ".duckdb_tmp").rmdir()
 
 
+def _say_coverage(attrs: dict) -> None:
+    """The store's coverage on stderr, and the loud warning when it is not world-wide."""
+    if attrs.get("coverage"):
+        typer.echo(attrs["coverage"], err=True)
+    if attrs.get("coverage_warning"):
+        typer.secho(attrs["coverage_warning"], err=True, fg="yellow", bold=True)
+
+
 def _write_json(data: dict, path: Path) -> None:
     atomic_write(path, lambda tmp: tmp.write_text(json.dumps(data, indent=2, default=str)))
 
@@ -248,6 +256,7 @@ def register(app: typer.Typer) -> None:
                 high_centrality_quantile=high_centrality,
                 centrality=centrality,
             )
+        _say_coverage(frame.attrs)
         write_table(frame, out)
         typer.echo(f"wrote {len(frame):,} exporters to {out} ({_universe_label(chosen_universe)})")
         if high_centrality is not None:
@@ -285,6 +294,7 @@ def register(app: typer.Typer) -> None:
                 universe=_universe(universe),
             )
         share = frame.attrs.get("dependent_value_share", 0.0)
+        _say_coverage(frame.attrs)
         write_table(frame, out)
         typer.echo(
             f"{int(frame['dependent'].sum()):,} dependent products of {len(frame):,} "
@@ -357,6 +367,11 @@ def register(app: typer.Typer) -> None:
             frame = end_use_composition(
                 store, exporter, importer, parse_years(years, store.years(chosen)), vintage=chosen
             )
+        if frame.empty:
+            raise ChainAtlasError(
+                f"no flows to write: {frame.attrs.get('why_empty', 'empty selection')}",
+                path=str(db),
+            )
         write_table(frame, out)
         typer.echo(f"wrote {len(frame):,} rows to {out}")
 
@@ -411,6 +426,7 @@ def register(app: typer.Typer) -> None:
             counts = topk_counts(
                 store, year_list, k=top_k, vintage=chosen_vintage, universe=chosen_universe
             )
+        _say_coverage(result.parameters)
         out.mkdir(parents=True, exist_ok=True)
         write_table(result.products, out / f"products.{fmt}")
         write_table(result.classes, out / "classes.csv")
