@@ -142,14 +142,14 @@
     $("year_from").parentElement.style.display = table.years.length ? "" : "none";
     $("year_to").parentElement.style.display = table.years.length ? "" : "none";
   }
-  function queryString(format) {
+  function queryString(format, keepSelection) {
     var table = state.table, params = new URLSearchParams();
     params.set("table", table.name);
     if (table.measure && $("indicator").value) params.set("indicator", $("indicator").value);
     var econ = economyColumn(table);
-    if (econ) {
-      var chosen = Array.prototype.filter.call($("economy").options, function (o) { return o.selected; })
-        .map(function (o) { return o.value; });
+    // the map shows every economy; the selection still travels in the page URL (writeUrl)
+    if (econ && (keepSelection || $("view").value !== "map")) {
+      var chosen = selectedEconomies();
       if (chosen.length) params.set(econ, chosen.join(","));
     }
     Object.keys(table.dimensions).forEach(function (column) {
@@ -184,7 +184,7 @@
     return before === "group" ? "" : t("atlas.switched_level").replace("{level}", label("level", "group"));
   }
   function writeUrl() {
-    var params = new URLSearchParams(queryString());
+    var params = new URLSearchParams(queryString(null, true));
     params.set("lang", state.lang);
     params.set("view", $("view").value);
     history.replaceState(null, "", "?" + params.toString());
@@ -349,7 +349,7 @@
   $("table").addEventListener("change", function () { chooseTable($("table").value); run(); });
   $("economy-search").addEventListener("input", filterEconomies);
   $("indicator").addEventListener("change", showMeta);
-  $("view").addEventListener("change", function () { writeUrl(); if (state.last) draw(state.last); });
+  $("view").addEventListener("change", function () { if (state.table) run(); });
   Promise.all([fetch("/api/catalog").then(function (r) { return r.json(); }),
                fetch("/api/names").then(function (r) { return r.json(); }),
                fetch("/static/world_110m.json").then(function (r) { return r.ok ? r.json() : null; })
