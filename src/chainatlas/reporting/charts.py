@@ -237,6 +237,7 @@ def va_origin_chart(ctx: ReportContext) -> Chart:
             barmode="stack",
             yaxis=axis("share_exports", lang) | {"tickformat": ".0%"},
             xaxis=axis("year", lang),
+            legend={"orientation": "h", "y": -0.18, "traceorder": "normal"},
         )
         table = wide[["domestic", *foreign_order]].reset_index()
         table.columns = [names.text("label.year", lang)] + [
