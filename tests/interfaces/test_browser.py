@@ -355,3 +355,42 @@ def test_atlas_map_offline_url_round_trip_and_units(browser_context, atlas_url):
     assert page.locator("#result tbody tr").count() == 0
     assert watch.external == []
     page.close()
+
+
+def test_atlas_group_selection_switches_to_the_group_level(browser_context, tmp_path):
+    import pandas as pd
+
+    rows = [
+        (year, level, code, "gvc_forward", 0.1 + 0.01 * i)
+        for year in (2010, 2011)
+        for i, (level, code) in enumerate(
+            [("country", "CHN"), ("country", "JPN"), ("group", "NEA"), ("group", "ASEAN-9")]
+        )
+    ]
+    frame = pd.DataFrame(rows, columns=["year", "level", "country", "indicator", "value"])
+    frame.to_parquet(tmp_path / "participation.parquet", index=False)
+    server, base = serve_in_thread(tmp_path)
+    try:
+        page = browser_context.new_page()
+        watch = PageWatch(page, (base,))
+        page.goto(base + "/")
+        _wait_for_rows(page, "CHN")
+        assert page.locator("#dim-level").input_value() == "country"
+        page.select_option("#economy", ["NEA"])
+        with page.expect_response(lambda r: "/api/query" in r.url and r.status == 200):
+            page.click("#show")
+        _wait_for_rows(page, "NEA")
+        assert page.locator("#dim-level").input_value() == "group"
+        assert "Level switched" in page.locator("#status").inner_text()
+        # a level with no rows for the selection says why instead of an empty chart
+        page.select_option("#economy", ["JPN"])  # an economy, while the level is "group"
+        with page.expect_response(lambda r: "/api/query" in r.url and r.status == 200):
+            page.click("#show")
+        page.wait_for_function("document.querySelector('#status').className === 'error'")
+        assert "Japan have no rows at level" in page.locator("#status").inner_text()
+        assert page.locator("#result tbody tr").count() == 0
+        assert watch.external == []
+        page.close()
+    finally:
+        server.shutdown()
+        server.server_close()
