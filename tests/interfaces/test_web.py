@@ -416,3 +416,8 @@ def test_catalog_names_units_and_source_of_tables(tmp_path):
     assert part["units"]["gvc_forward"] == {"en": "share (0–1)", "zh": "比重（0–1）"}
     assert "not recorded" in part["source"]["en"]
     assert "NEA" in ResultsCatalog(tmp_path).describe()["groups"]
+    from chainatlas.util.labels import write_source_note
+
+    write_source_note(tmp_path, "wiod2013", [1995, 2011])  # as `indicators` and `demo` do
+    part = {t["name"]: t for t in ResultsCatalog(tmp_path).describe()["tables"]}["participation"]
+    assert part["source"]["zh"] == "数据来源：WIOD世界投入产出表（2013年版）, 1995–2011"

@@ -172,6 +172,9 @@ def write_indicators(wiod: str, years: list[int], results: Path) -> None:
         write_indicator_panel(
             "wiod2013", wiod, years, results, on_year=lambda _year: progress.advance(task)
         )
+    from chainatlas.util.labels import write_source_note
+
+    write_source_note(results, "wiod2013", years)  # the atlas's source line
     console.print(f"wrote {results} ({time.perf_counter() - started:.1f} s)")
 
 

@@ -110,6 +110,22 @@ def _file_attrs(file: Path) -> dict:
     return attrs if isinstance(attrs, dict) else {}
 
 
+def _source_note(file: Path) -> dict:
+    """The results folder's chainatlas_source.json (written by ``indicators`` and ``demo``),
+    looked up from the file's folder upwards, at most three levels."""
+    from chainatlas.util.labels import SOURCE_NOTE
+
+    for folder in list(file.parents)[:3]:
+        note = folder / SOURCE_NOTE
+        if note.is_file() and note.stat().st_size < 10_000:
+            try:
+                data = json.loads(note.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                return {}
+            return data if isinstance(data, dict) else {}
+    return {}
+
+
 def table_meta(name: str, file: Path, measures: list[str]) -> dict:
     """Human title (en/zh), source line and units of one results table, from data files and
     the table's own metadata; what is unknown is said to be unknown."""
@@ -137,12 +153,16 @@ def table_meta(name: str, file: Path, measures: list[str]) -> dict:
             }
     else:
         title = {lang: name for lang in names.LANGUAGES}
-    attrs = _file_attrs(file)
+    attrs = _file_attrs(file) or _source_note(file)
     release = attrs.get("release") or attrs.get("table")
     if release:
         year = attrs.get("year")
-        text = f"{release}, {year}" if year else str(release)
-        source = {lang: names.text("atlas.source", lang, source=text) for lang in names.LANGUAGES}
+        key = f"source.{str(attrs.get('table', '')).lower()}"
+        source = {}
+        for lang in names.LANGUAGES:
+            label = names.text(key, lang) if names.has_text(key) else str(release)
+            text = f"{label}, {year}" if year else label
+            source[lang] = names.text("atlas.source", lang, source=text)
     else:
         source = {lang: names.text("atlas.source_unknown", lang) for lang in names.LANGUAGES}
     units = {m: _units()[m] for m in measures if m in _units()}
