@@ -57,6 +57,18 @@ def test_resolved_group_present_members_aggregate_the_model(wiod2011):
     assert "MNG" in group.missing
     merged = wiod2011.aggregate({"NEA": list(group.present)})
     assert "NEA" in merged.countries
+    from chainatlas.decompositions.grouping import aggregate_model
+
+    grouped, notes = aggregate_model(wiod2011, ["NEA"])
+    assert "NEA" in grouped.countries and "MNG" in " ".join(notes)
+    nea = grouped.country_position("NEA")
+    members = [wiod2011.country_position(c) for c in group.present]
+    exports = wiod2011.exports.reshape(wiod2011.G, wiod2011.N, wiod2011.G).sum(axis=(1, 2))
+    grouped_exports = grouped.exports.reshape(grouped.G, grouped.N, grouped.G).sum(axis=(1, 2))
+    # gross exports of the merged economy = members' exports minus trade among them
+    G, N = wiod2011.G, wiod2011.N
+    among = wiod2011.exports.reshape(G, N, G)[members][:, :, members].sum()
+    assert grouped_exports[nea] == pytest.approx(exports[members].sum() - among, rel=1e-9)
 
 
 def test_one_decompose_returns_frames_with_meaning(wiod2011):

@@ -17,7 +17,7 @@ import pytest
 from test_web_fixtures import make_results_dir
 
 from chainatlas.interfaces.web.server import serve_in_thread
-from chainatlas.reporting import build_report
+from chainatlas.reporting import build_profile, build_report
 
 pytestmark = pytest.mark.browser
 
@@ -119,11 +119,40 @@ RENDERED_JS = """
 """
 
 
+AXES_JS = """
+(div) => ({
+  x: Array.from(div.querySelectorAll('.xtitle')).map(t => t.textContent),
+  y: Array.from(div.querySelectorAll('.ytitle')).map(t => t.textContent),
+  notes: Array.from(div.querySelectorAll('g.annotation')).map(t => t.textContent),
+})
+"""
+
+
 @pytest.fixture(scope="module")
-def report_file(wiod_dir, tmp_path_factory) -> Path:
+def report_cache(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("browser-report-cache")
+
+
+@pytest.fixture(scope="module")
+def report_file(wiod_dir, tmp_path_factory, report_cache) -> Path:
     out = tmp_path_factory.mktemp("browser-report") / "report.html"
-    cache = tmp_path_factory.mktemp("browser-report-cache")
-    return build_report("wiod2013", wiod_dir, "2009-2011", "CHN", "en", out, cache_dir=cache)
+    return build_report("wiod2013", wiod_dir, "2009-2011", "CHN", "en", out, cache_dir=report_cache)
+
+
+def _check_axes_and_text(page, lang: str) -> None:
+    """Every chart has axis titles (the network, a graph, its units line); no spec pointers."""
+    for key in REPORT_CHARTS:
+        axes = page.locator(f"#plot-{key}").evaluate(AXES_JS)
+        if key == "network":
+            units = "USD million" if lang == "en" else "百万美元"
+            assert any(units in note for note in axes["notes"]), (key, axes)
+            continue
+        assert axes["x"] and all(axes["x"]), (key, lang, axes)
+        assert axes["y"] and all(axes["y"]), (key, lang, axes)
+        if key in ("summary_shares", "va_origin", "dependence"):
+            assert "%" in " ".join(axes["x"] + axes["y"]), (key, axes)
+    text = page.locator("body").inner_text()
+    assert "METHODS" not in text and "§" not in text
 
 
 def test_report_renders_every_chart_offline_in_both_languages(browser_context, report_file):
@@ -143,6 +172,10 @@ def test_report_renders_every_chart_offline_in_both_languages(browser_context, r
     legend = page.locator("#plot-summary_participation").evaluate(RENDERED_JS)["legend"]
     assert "Forward GVC participation" in legend
     assert page.locator("header h1:visible").inner_text() == "Value-chain report: China"
+    _check_axes_and_text(page, "en")
+    methods = page.locator("#section-methods").inner_text()
+    assert "American Economic Review 104(2): 459–494" in methods  # a full reference
+    assert "TiVA DVA = WWZ DVA + RDV + domestic DDC" in methods
     page.screenshot(path=str(SCREENSHOTS / "report_en.png"), full_page=True)
 
     # the data table and its CSV download under a chart
@@ -161,12 +194,40 @@ def test_report_renders_every_chart_offline_in_both_languages(browser_context, r
     assert page.locator("#section-summary h2 span:visible").inner_text() == "内容摘要"
     for key in REPORT_CHARTS:
         assert page.locator(f"#plot-{key}").evaluate(RENDERED_JS)["marks"] > 0, key
+    _check_axes_and_text(page, "zh")
+    assert "万亿美元" in page.locator("#section-summary").inner_text()
     page.screenshot(path=str(SCREENSHOTS / "report_zh.png"), full_page=True)
     page.locator("#lang-en").click()
     assert page.locator("header h1:visible").inner_text() == "Value-chain report: China"
 
     assert watch.errors == []
     assert watch.external == []
+    page.close()
+
+
+def test_country_profile_renders_offline(browser_context, wiod_dir, report_cache, tmp_path):
+    out = build_profile(
+        "wiod2013",
+        wiod_dir,
+        "2009-2011",
+        "CHN",
+        "zh",
+        tmp_path / "chn.html",
+        cache_dir=report_cache,
+    )
+    page = browser_context.new_page()
+    watch = PageWatch(page, ("file://", "data:"))
+    page.set_viewport_size({"width": 800, "height": 1100})
+    page.goto(out.as_uri())
+    page.wait_for_function("document.querySelectorAll('.plot svg.main-svg').length >= 2")
+    text = page.locator("body").inner_text()
+    assert "国别概况：中国" in text and "主要伙伴" in text and "万亿美元" in text
+    assert "METHODS" not in text and "§" not in text
+    for key in ("summary_shares", "summary_participation"):
+        axes = page.locator(f"#plot-{key}").evaluate(AXES_JS)
+        assert axes["x"] and axes["y"], key
+    page.screenshot(path=str(SCREENSHOTS / "profile_chn_zh.png"), full_page=True)
+    assert watch.errors == [] and watch.external == []
     page.close()
 
 
@@ -240,3 +301,100 @@ def test_web_atlas_updates_table_and_chart(browser_context, atlas_url):
     assert watch.errors == [] or all("400" in e for e in watch.errors)
     assert watch.external == []
     page.close()
+
+
+def test_atlas_map_offline_url_round_trip_and_units(browser_context, atlas_url):
+    """The map draws with every request outside the server cut off; the whole selection is in
+    the URL and a fresh page opened on it shows the same rows; names, units and source shown."""
+    page = browser_context.new_page()
+    watch = PageWatch(page, (atlas_url,))
+    page.goto(atlas_url + "/")
+    page.wait_for_function("document.querySelectorAll('#table option').length >= 4")
+    with page.expect_response(lambda r: "/api/query" in r.url and r.status == 200):
+        page.select_option("#table", "participation")
+    _wait_for_rows(page, "gvc_backward")
+    options = page.locator("#table option").all_text_contents()
+    assert "GVC participation (production- and trade-based)" in options
+    page.select_option("#indicator", "gvc_forward")
+    page.fill("#economy-search", "Jap")
+    assert page.locator("#economy option:not([hidden])").all_text_contents() == ["Japan"]
+    page.fill("#economy-search", "")
+    page.select_option("#economy", ["JPN", "KOR"])
+    page.select_option("#dim-level", "country")
+    page.select_option("#year_from", "2000")
+    page.select_option("#view", "map")
+    with page.expect_response(lambda r: "/api/query" in r.url and r.status == 200):
+        page.click("#show")
+    _wait_for_rows(page, "KOR")
+    page.wait_for_function("document.querySelectorAll('#chart g.trace').length > 100")
+    assert "share (0–1)" in page.locator("#meta").inner_text()
+    assert "Forward GVC participation" in page.locator("#title").inner_text()
+    page.screenshot(path=str(SCREENSHOTS / "atlas_map_en.png"), full_page=True)
+    url = page.url
+    assert "indicator=gvc_forward" in url and "country=JPN%2CKOR" in url and "view=map" in url
+    rows = page.locator("#result tbody").inner_text()
+
+    again = browser_context.new_page()
+    PageWatch(again, (atlas_url,))
+    again.goto(url)
+    _wait_for_rows(again, "KOR")
+    assert again.locator("#indicator").input_value() == "gvc_forward"
+    assert again.locator("#year_from").input_value() == "2000"
+    assert again.locator("#view").input_value() == "map"
+    chosen = again.locator("#economy").evaluate(
+        "s => Array.from(s.selectedOptions).map(o => o.value)"
+    )
+    assert sorted(chosen) == ["JPN", "KOR"]
+    assert again.locator("#result tbody").inner_text() == rows
+    again.close()
+
+    # an error clears the stale chart and names the cause
+    page.select_option("#year_from", "2011")
+    page.select_option("#year_to", "2000")
+    with page.expect_response(lambda r: "/api/query" in r.url and r.status == 400):
+        page.click("#show")
+    page.wait_for_function("document.querySelector('#status').className === 'error'")
+    assert "year_from 2011 is after year_to 2000" in page.locator("#status").inner_text()
+    assert page.locator("#chart g.trace").count() == 0
+    assert page.locator("#result tbody tr").count() == 0
+    assert watch.external == []
+    page.close()
+
+
+def test_atlas_group_selection_switches_to_the_group_level(browser_context, tmp_path):
+    import pandas as pd
+
+    rows = [
+        (year, level, code, "gvc_forward", 0.1 + 0.01 * i)
+        for year in (2010, 2011)
+        for i, (level, code) in enumerate(
+            [("country", "CHN"), ("country", "JPN"), ("group", "NEA"), ("group", "ASEAN-9")]
+        )
+    ]
+    frame = pd.DataFrame(rows, columns=["year", "level", "country", "indicator", "value"])
+    frame.to_parquet(tmp_path / "participation.parquet", index=False)
+    server, base = serve_in_thread(tmp_path)
+    try:
+        page = browser_context.new_page()
+        watch = PageWatch(page, (base,))
+        page.goto(base + "/")
+        _wait_for_rows(page, "CHN")
+        assert page.locator("#dim-level").input_value() == "country"
+        page.select_option("#economy", ["NEA"])
+        with page.expect_response(lambda r: "/api/query" in r.url and r.status == 200):
+            page.click("#show")
+        _wait_for_rows(page, "NEA")
+        assert page.locator("#dim-level").input_value() == "group"
+        assert "Level switched" in page.locator("#status").inner_text()
+        # a level with no rows for the selection says why instead of an empty chart
+        page.select_option("#economy", ["JPN"])  # an economy, while the level is "group"
+        with page.expect_response(lambda r: "/api/query" in r.url and r.status == 200):
+            page.click("#show")
+        page.wait_for_function("document.querySelector('#status').className === 'error'")
+        assert "Japan have no rows at level" in page.locator("#status").inner_text()
+        assert page.locator("#result tbody tr").count() == 0
+        assert watch.external == []
+        page.close()
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -386,3 +386,38 @@ def test_a_damaged_parquet_file_is_skipped_not_fatal(tmp_path):
         _, stderr = process.communicate(timeout=30)
     assert "warning: skipped damaged: cannot read" in stderr
     assert "Traceback" not in stderr
+
+
+def test_catalog_names_units_and_source_of_tables(tmp_path):
+    """Human titles in both languages, units per indicator, and the source line read from the
+    Parquet file's own metadata (or said to be unknown)."""
+    import pandas as pd
+
+    from chainatlas.interfaces.web.catalog import ResultsCatalog
+
+    frame = pd.DataFrame(
+        {"year": [2011, 2011], "exporter": ["CHN", "USA"], "term": ["DVA_FIN", "MVA_FIN"],
+         "value": [1.0, 2.0]}
+    )  # fmt: skip
+    frame.attrs = {"table": "wiod2013", "release": "WIOD world input-output tables, 2013 release",
+                   "year": 2011}  # fmt: skip
+    (tmp_path / "decompose").mkdir()
+    frame.to_parquet(tmp_path / "decompose" / "wwz_country.parquet", index=False)
+    plain = pd.DataFrame({"year": [2011], "country": ["CHN"], "indicator": ["gvc_forward"],
+                          "value": [0.1]})  # fmt: skip
+    plain.to_parquet(tmp_path / "participation.parquet", index=False)
+    described = {t["name"]: t for t in ResultsCatalog(tmp_path).describe()["tables"]}
+    wwz = described["decompose/wwz_country"]
+    assert wwz["title"]["en"] == "WWZ decomposition of gross exports (16 terms), by exporter"
+    assert wwz["title"]["zh"].startswith("总出口WWZ分解")
+    assert wwz["source"]["en"] == "Source: WIOD world input-output tables, 2013 release, 2011"
+    assert wwz["units"]["DVA_FIN"]["en"] == "USD million, current prices"
+    part = described["participation"]
+    assert part["units"]["gvc_forward"] == {"en": "share (0–1)", "zh": "比重（0–1）"}
+    assert "not recorded" in part["source"]["en"]
+    assert "NEA" in ResultsCatalog(tmp_path).describe()["groups"]
+    from chainatlas.util.labels import write_source_note
+
+    write_source_note(tmp_path, "wiod2013", [1995, 2011])  # as `indicators` and `demo` do
+    part = {t["name"]: t for t in ResultsCatalog(tmp_path).describe()["tables"]}["participation"]
+    assert part["source"]["zh"] == "数据来源：WIOD世界投入产出表（2013年版）, 1995–2011"

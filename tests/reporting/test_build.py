@@ -163,3 +163,44 @@ def test_unknown_focus_fails_on_the_first_year(wiod_dir):
     with pytest.raises(ChainAtlasError, match="unknown focus economy 'XXX'"):
         load_context("wiod2013", wiod_dir, [2010, 2011], "XXX", progress=done.append)
     assert done == []
+
+
+def test_pdf_chart_images_and_profile_from_the_command_line(wiod_dir, cache_dir, tmp_path):
+    """--pdf and --charts-dir (system Chromium), and `chainatlas profile`, on the cached years."""
+    import os
+    import shutil
+
+    if not (shutil.which("chromium") or os.environ.get("CHAINATLAS_CHROMIUM")):
+        if os.environ.get("CI"):
+            pytest.fail("Chromium missing (make browser)")
+        pytest.skip("Chromium missing (make browser)")
+    common = ["--source", "wiod2013", "--path", str(wiod_dir), "--years", "2010-2011",
+              "--focus", "CHN", "--cache-dir", str(cache_dir)]  # fmt: skip
+    result = CliRunner().invoke(
+        app,
+        ["report", *common, "--out", str(tmp_path / "r.html"), "--pdf", str(tmp_path / "r.pdf"),
+         "--charts-dir", str(tmp_path / "charts")],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "r.pdf").read_bytes()[:5] == b"%PDF-"
+    charts = tmp_path / "charts"
+    for key in ("summary-shares", "va-origin", "linkage", "network", "dependence"):
+        for lang in ("en", "zh"):
+            assert (charts / f"{key}-{lang}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+            svg = (charts / f"{key}-{lang}.svg").read_text(encoding="utf-8")
+            assert svg.lstrip().startswith("<svg")
+            assert ("Source:" if lang == "en" else "数据：") in svg, (key, lang)
+    assert "Source: WIOD world input-output tables, 2013 release" in (
+        charts / "linkage-en.svg"
+    ).read_text(encoding="utf-8")
+    result = CliRunner().invoke(
+        app,
+        ["profile", *common, "--lang", "zh", "--out", str(tmp_path / "chn.html"),
+         "--pdf", str(tmp_path / "chn.pdf")],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    pdf = (tmp_path / "chn.pdf").read_bytes()
+    assert pdf[:5] == b"%PDF-"
+    assert 1 <= len(re.findall(rb"/Type\s*/Page[^s]", pdf)) <= 2  # one or two pages
+    html = (tmp_path / "chn.html").read_text(encoding="utf-8")
+    assert "国别概况：中国" in html and "万亿美元" in html and "METHODS" not in html

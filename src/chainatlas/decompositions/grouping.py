@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 
 from chainatlas.core.groups import resolve_group
+from chainatlas.core.model import MRIOModel
 from chainatlas.errors import ChainAtlasError
 
 _BM_GROUPS = {"DVA": ("VAX",), "RDV": ("REF",), "FVA": ("FVA",), "PDC": ("DDC", "FDC")}
@@ -152,3 +153,11 @@ def apply_groups(
         *notes,
     ]
     return out
+
+
+def aggregate_model(model: MRIOModel, groups: Sequence[str]) -> tuple[MRIOModel, list[str]]:
+    """``model.aggregate`` over the members of ``groups`` present in the table (a configured
+    member the table lacks, such as MNG in WIOD's NEA, is left out and named in the notes
+    returned with the model): ``(aggregated_model, notes)``."""
+    members, notes = group_members(groups, model.countries, model.year)
+    return model.aggregate(countries={name: list(codes) for name, codes in members.items()}), notes

@@ -237,6 +237,7 @@ def va_origin_chart(ctx: ReportContext) -> Chart:
             barmode="stack",
             yaxis=axis("share_exports", lang) | {"tickformat": ".0%"},
             xaxis=axis("year", lang),
+            legend={"orientation": "h", "y": -0.18, "traceorder": "normal"},
         )
         table = wide[["domestic", *foreign_order]].reset_index()
         table.columns = [names.text("label.year", lang)] + [
@@ -458,9 +459,10 @@ def network_chart(ctx: ReportContext) -> Chart:
             )
             # labels on a ring outside the nodes, anchored away from the centre, so
             # neighbours (CHN, JPN, KOR, TWN sit together) and large nodes do not overlap
-            for code, size in zip(nodes["country"], sizes, strict=True):
+            # one ring beyond the largest node (~200 px per unit at the report's width)
+            radius = 1.06 + float(sizes.max()) / 2 / 200
+            for code in nodes["country"]:
                 x, y = pos[code]
-                radius = 1.04 + size / 2 / 200
                 fig.add_annotation(
                     x=radius * x,
                     y=radius * y,

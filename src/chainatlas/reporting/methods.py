@@ -35,19 +35,26 @@ def references() -> pd.DataFrame:
     return read_csv("references.csv", dtype=str, keep_default_na=False).set_index("key")
 
 
+def _year(key: str) -> str:
+    """'2017a' for key wwyz2017a (two works of one year), else the year column."""
+    row = references().loc[key]
+    suffix = key[-1] if key[-1].isalpha() and key[-5:-1] == row["year"] else ""
+    return f"{row['year']}{suffix}"
+
+
 def citation(key: str) -> str:
-    """Short in-text form: 'Wang, Wei, Yu and Zhu (2017)'."""
+    """Short in-text form: 'Wang, Wei, Yu and Zhu (2017a)'."""
     row = references().loc[key]
     surnames = [a.split(",")[0].strip() for a in row["authors"].split(";")]
     who = surnames[0] if len(surnames) == 1 else ", ".join(surnames[:-1]) + " and " + surnames[-1]
-    return f"{who} ({row['year']})"
+    return f"{who} ({_year(key)})"
 
 
 def full_reference(key: str) -> str:
     """'Authors (year). Title. Publication.'"""
     row = references().loc[key]
     authors = "; ".join(a.strip() for a in row["authors"].split(";"))
-    return f"{authors} ({row['year']}). {row['title']}. {row['publication']}."
+    return f"{authors} ({_year(key)}). {row['title']}. {row['publication']}."
 
 
 def methods_html(lang: str, source: str, sections: set[str]) -> str:

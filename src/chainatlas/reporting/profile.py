@@ -118,7 +118,7 @@ def _table(frame: pd.DataFrame) -> str:
 
 def render_profile(ctx: ReportContext, sector_exports: pd.Series, lang: str) -> str:
     from chainatlas import __version__
-    from chainatlas.reporting.methods import citation
+    from chainatlas.reporting.methods import citation, full_reference
     from chainatlas.reporting.render import _plotly_js
 
     country = names.country(ctx.focus, lang)
@@ -179,6 +179,13 @@ def render_profile(ctx: ReportContext, sector_exports: pd.Series, lang: str) -> 
         "</div></div>",
         f"<p class='note'>{html.escape(names.text('methods.source', lang, source=source))} "
         f"{html.escape(sources_line)}. chainatlas {html.escape(__version__)}.</p>",
+        f"<h2>{html.escape(names.text('section.methods', lang))}</h2>",
+        '<ol class="note">'
+        + "".join(
+            f"<li>{html.escape(full_reference(k))}</li>"
+            for k in ("jn2012", "oecd2021", "timmer2015", "wwyz2017a", "wwyz2017b")
+        )
+        + "</ol>",
     ]
     title = names.text("profile.title", lang, country=country)
     chart_json = json.dumps(figures, ensure_ascii=False).replace("<", "\\u003c")

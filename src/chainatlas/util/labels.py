@@ -7,8 +7,10 @@ sector code columns (English or Chinese names from ``chainatlas/data``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -89,3 +91,20 @@ def add_names(frame: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
         out.insert(out.columns.get_loc(column) + 1, f"{column}_name", names)
     out.attrs = dict(frame.attrs)
     return out
+
+
+SOURCE_NOTE = "chainatlas_source.json"  # what a results folder was computed from (the atlas)
+
+
+def write_source_note(directory: str | Path, source: str, years: Sequence[int]) -> Path:
+    """Record the table, release and years of the results in ``directory`` (atomically)."""
+    from chainatlas.util.files import atomic_write
+
+    years = sorted(years)
+    note = {
+        "table": source,
+        "release": release_label(source),
+        "year": f"{years[0]}–{years[-1]}" if len(years) > 1 else (years[0] if years else None),
+    }
+    text = json.dumps(note, ensure_ascii=False, indent=1)
+    return atomic_write(Path(directory) / SOURCE_NOTE, lambda tmp: tmp.write_text(text, "utf-8"))

@@ -55,6 +55,16 @@ def run_decompose(
     if out_dir is not None:
         frame = frame.sort_values("year", kind="stable").reset_index(drop=True)
     frame.attrs["notes"] = _notes_of(result)
+    # what the numbers are, kept in the Parquet/Excel/Stata metadata (the atlas shows it)
+    from chainatlas.util.labels import release_label
+
+    frame.attrs.update(
+        table=source,
+        release=release_label(source),
+        year=f"{years[0]}–{years[-1]}" if len(years) > 1 else years[0],
+        method=method,
+        level=level,
+    )
     return frame
 
 

@@ -4,7 +4,8 @@
    else downloads them with ``fetch``);
 2. runs the WWZ decomposition for every year and writes country and bilateral tables;
 3. writes a summary: China's domestic value-added share of exports by year and world totals;
-4. computes the GVC indicator panel into out/results (for ``chainatlas serve``);
+4. computes the GVC indicator panel into out/results (``chainatlas serve --results out`` shows
+   it together with the WWZ tables);
 5. writes the bilingual report for China to out/report.html.
 """
 
@@ -116,7 +117,8 @@ def register(app: typer.Typer) -> None:
         console.print(
             "\n[bold]Next:[/] open the report in a browser:  "
             f"file://{(out / 'report.html').resolve()}\n"
-            f"start the web atlas:  .venv/bin/chainatlas serve --results {results}  "
+            # the whole output folder: the WWZ tables and the indicator panel (results/)
+            f"start the web atlas:  .venv/bin/chainatlas serve --results {out}  "
             "(then open http://127.0.0.1:8050)"
         )
 
@@ -174,6 +176,9 @@ def write_indicators(wiod: str, years: list[int], results: Path) -> None:
         write_indicator_panel(
             "wiod2013", wiod, years, results, on_year=lambda _year: progress.advance(task)
         )
+    from chainatlas.util.labels import write_source_note
+
+    write_source_note(results, "wiod2013", years)  # the atlas's source line
     console.print(f"wrote {results} ({time.perf_counter() - started:.1f} s)")
 
 

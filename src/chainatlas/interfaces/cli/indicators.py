@@ -166,6 +166,9 @@ def run_indicators(
                 source, path, year_list, out, set_names, group_names, options,
                 on_year=lambda _year: progress.advance(task),
             )  # fmt: skip
+    from chainatlas.util.labels import write_source_note
+
+    write_source_note(out, source, year_list)  # the atlas's source line
     typer.echo(
         f"wrote {len(set_names)} indicator set(s) for {len(year_list)} year(s) to {out} "
         f"({', '.join(sorted(p.name for p in files.values()))})"

@@ -10,9 +10,11 @@ names read from the results and reaches DuckDB as bound parameters, never as SQL
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import duckdb
@@ -61,7 +63,9 @@ class ResultTable:
     years: list[int] = field(default_factory=list)
 
     def describe(self) -> dict:
+        meta = table_meta(self.name, self.file, self.measures)
         return {
+            **meta,
             "name": self.name,
             "rows": self.rows,
             "measure": self.measure,
@@ -70,6 +74,101 @@ class ResultTable:
             "numeric_columns": self.numeric_dimensions,
             "years": self.years,
         }
+
+
+@lru_cache(maxsize=1)
+def _table_names() -> dict[str, dict[str, str]]:
+    from chainatlas.data import read_csv
+
+    table = read_csv("atlas_tables.csv", dtype=str, keep_default_na=False)
+    return {row.table: {"en": row.name_en, "zh": row.name_zh} for row in table.itertuples()}
+
+
+@lru_cache(maxsize=1)
+def _units() -> dict[str, dict[str, str]]:
+    from chainatlas.data import read_csv
+
+    table = read_csv("units_indicators.csv", dtype=str, keep_default_na=False)
+    return {row.indicator: {"en": row.unit_en, "zh": row.unit_zh} for row in table.itertuples()}
+
+
+def _file_attrs(file: Path) -> dict:
+    """pandas ``attrs`` stored in a Parquet file's metadata (units, table, release, year …)."""
+    if file.suffix != ".parquet":
+        return {}
+    try:
+        import pyarrow.parquet as pq
+
+        metadata = pq.read_schema(file).metadata or {}
+    except (OSError, ValueError):
+        return {}
+    raw = metadata.get(b"PANDAS_ATTRS")
+    try:
+        attrs = json.loads(raw) if raw else {}
+    except ValueError:
+        return {}
+    return attrs if isinstance(attrs, dict) else {}
+
+
+def _source_note(file: Path) -> dict:
+    """The results folder's chainatlas_source.json (written by ``indicators`` and ``demo``),
+    looked up from the file's folder upwards, at most three levels."""
+    from chainatlas.util.labels import SOURCE_NOTE
+
+    for folder in list(file.parents)[:3]:
+        note = folder / SOURCE_NOTE
+        if note.is_file() and note.stat().st_size < 10_000:
+            try:
+                data = json.loads(note.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                return {}
+            return data if isinstance(data, dict) else {}
+    return {}
+
+
+def table_meta(name: str, file: Path, measures: list[str]) -> dict:
+    """Human title (en/zh), source line and units of one results table, from data files and
+    the table's own metadata; what is unknown is said to be unknown."""
+    from chainatlas.reporting import names
+
+    parts = name.split("/")
+    stem = parts[-1].replace("-", "_")
+    titles = _table_names()
+    level = None
+    key = stem
+    if stem not in titles and "_" in stem:  # decompose outputs: <method>_<level>
+        method, _, suffix = stem.rpartition("_")
+        if method in titles and names.has_text(f"atlas.level.{suffix}"):
+            key, level = method, suffix
+    if key not in titles and len(parts) > 1 and parts[0] in titles:
+        key = parts[0]
+    if key in titles:
+        title = dict(titles[key])
+        if level:
+            title = {
+                lang: title[lang]
+                + ("，" if lang == "zh" else ", ")
+                + names.text(f"atlas.level.{level}", lang)
+                for lang in names.LANGUAGES
+            }
+    else:
+        title = {lang: name for lang in names.LANGUAGES}
+    attrs = _file_attrs(file) or _source_note(file)
+    release = attrs.get("release") or attrs.get("table")
+    if release:
+        year = attrs.get("year")
+        key = f"source.{str(attrs.get('table', '')).lower()}"
+        source = {}
+        for lang in names.LANGUAGES:
+            label = names.text(key, lang) if names.has_text(key) else str(release)
+            text = f"{label}, {year}" if year else label
+            source[lang] = names.text("atlas.source", lang, source=text)
+    else:
+        source = {lang: names.text("atlas.source_unknown", lang) for lang in names.LANGUAGES}
+    units = {m: _units()[m] for m in measures if m in _units()}
+    if attrs.get("units") and not units:
+        units = {"value": {lang: str(attrs["units"]) for lang in names.LANGUAGES}}
+    return {"title": title, "source": source, "units": units}
 
 
 def _quote(identifier: str) -> str:
@@ -204,9 +303,15 @@ class ResultsCatalog:
         return cursor
 
     def describe(self) -> dict:
+        from chainatlas.core.groups import list_groups
+
+        groups = sorted(
+            {g["name"] for g in list_groups()} | {a for g in list_groups() for a in g["aliases"]}
+        )
         return {
             "directory": self.directory.name,
             "tables": [t.describe() for t in self.tables.values()],
+            "groups": groups,
         }
 
     def table(self, name: str | None) -> ResultTable:

@@ -53,6 +53,7 @@ SECURITY_HEADERS = {
 STATIC_FILES = {
     "atlas.js": "text/javascript; charset=utf-8",
     "atlas.css": "text/css; charset=utf-8",
+    "world_110m.json": "application/json",  # Natural Earth 110m (public domain), for the map
 }
 
 
