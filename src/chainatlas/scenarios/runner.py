@@ -422,7 +422,7 @@ def _references_side_by_side(refs: pd.DataFrame, spec: ScenarioSpec) -> list[str
             "|---|---:|" + "---:|" * len(shocks),
         ]
         for label, group in frame.groupby("reference", sort=False):
-            by_shock = group.set_index("shock")["ours"]
+            by_shock = group.groupby("shock", sort=False)["ours"].first()
             cells = " | ".join(_fmt(by_shock.get(s, float("nan"))) for s in shocks)
             lines.append(f"| {label} | {_fmt(group['published'].iloc[0])} | {cells} |")
         lines.append("")
