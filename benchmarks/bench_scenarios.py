@@ -106,9 +106,7 @@ def constrained_rows(model, spec, cuts) -> list[dict]:
     rows = []
     shock = next(s for s in spec.shocks if s.kind == "supply_constrained")
     one = dataclasses.replace(spec, shocks=(shock,))
-    seconds, peak = measure(
-        lambda: run_scenario(one, model=dataclasses.replace(model)), repeat=3
-    )
+    seconds, peak = measure(lambda: run_scenario(one, model=dataclasses.replace(model)), repeat=3)
     rows.append({"name": "supply_constrained: china_intermediates_minus2 (1 shock)",
                  "seconds": seconds, "peak_mb": peak, "target_seconds": 2.0})  # fmt: skip
     fresh = dataclasses.replace(model)

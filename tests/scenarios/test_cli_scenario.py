@@ -227,7 +227,7 @@ def test_check_reports_every_problem_of_the_new_kinds(wiod_dir, tmp_path):
         '[[shocks]]\nkind = "supply_constrained"\nsuppliers = "CHN"\nchange = -0.02\n'
         'substitution = 2.0\nrationing = "lottery"\nsupplier_sectors = ["c99"]\n\n'
         '[[shocks]]\nkind = "dynamic"\ncountries = ["XXX"]\ncapacity_loss = 0.1\n'
-        'rebuilding_sectors = { c18 = 0.5 }\n',
+        "rebuilding_sectors = { c18 = 0.5 }\n",
         encoding="utf-8",
     )
     result = invoke("check", str(file), "--path", str(wiod_dir))

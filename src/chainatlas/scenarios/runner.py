@@ -217,10 +217,9 @@ def _run_shock(shock, model, labels, base_cache, collected, groups) -> list[str]
             pseudo = totals.sum().reset_index()
             frames = [pseudo.assign(measure=m) for m in ("gross_output", "gdp", "exports", "vax")]
             refs = _references(shock, pd.concat(frames, ignore_index=True), model, labels)
-            refs["note"] = (
-                "dynamic (ARIO): production change summed over the run, not "
-                + refs["measure"].astype(str)
-            )
+            refs["note"] = "dynamic (ARIO): production change summed over the run, not " + refs[
+                "measure"
+            ].astype(str)
             collected["references"].append(refs)
         return notes
     if shock.spec.kind == "tariff":
