@@ -206,6 +206,16 @@ class ConstrainedSolver:
         x = Z1.sum(axis=1) + Y1.sum(axis=1)
         x_free = self._free_output(planned, phi_rows, phi_cols, phi, phi_fd_cols, phi_final)
         # planned output of the binding-limited producer: θ_j p_j is what it can make
+        # binding input: among the inputs at the minimum share (ties are common: a shortage
+        # spreads the same θ), the one with the largest input coefficient
+        if np.any(effective < 1.0):
+            masked = np.where(binds, d_int[:, None], 1.0)
+            if phi_rows.size and phi_cols.size:
+                masked[phi_rows[:, None], phi_cols[None, :]] = np.minimum(
+                    phi, d_int[phi_rows][:, None]
+                )
+            at_min = binds & (masked <= masked.min(axis=0, keepdims=True) + 1e-12)
+            arg = np.argmax(np.where(at_min, A, -1.0), axis=0)
         binding = np.where(effective < 1.0, arg, -1)
         used = A * (theta * planned)[None, :]
         unused = np.maximum(Z1 - used, 0.0).sum(axis=0)
