@@ -218,3 +218,33 @@ def test_summary_numbers_never_show_minus_zero():
 
     assert _fmt(-1e-12, 1) == "0.0" and _fmt(-0.0004, 3) == "0.000"
     assert _fmt(-0.06, 1) == "-0.1" and _fmt(-1234.4) == "-1,234" and _fmt(float("nan")) == "–"
+
+
+def test_check_reports_every_problem_of_the_new_kinds(wiod_dir, tmp_path):
+    file = tmp_path / "bad.toml"
+    file.write_text(
+        '[table]\nsource = "wiod2013"\nyear = 2011\n\n'
+        '[[shocks]]\nkind = "supply_constrained"\nsuppliers = "CHN"\nchange = -0.02\n'
+        'substitution = 2.0\nrationing = "lottery"\nsupplier_sectors = ["c99"]\n\n'
+        '[[shocks]]\nkind = "dynamic"\ncountries = ["XXX"]\ncapacity_loss = 0.1\n'
+        "rebuilding_sectors = { c18 = 0.5 }\n",
+        encoding="utf-8",
+    )
+    result = invoke("check", str(file), "--path", str(wiod_dir))
+    assert result.exit_code == 2
+    for key in ("shocks[1].substitution", "shocks[1].rationing", "shocks[2].rebuilding_sectors"):
+        assert key in result.output, key
+    assert "Traceback" not in result.output
+    # labels are checked against the table once the structure is valid
+    file.write_text(
+        '[table]\nsource = "wiod2013"\nyear = 2011\n\n'
+        '[[shocks]]\nkind = "supply_constrained"\nsuppliers = "CHN"\nchange = -0.02\n'
+        'supplier_sectors = ["c99"]\n\n'
+        '[[shocks]]\nkind = "dynamic"\ncountries = ["XXX"]\ncapacity_loss = 0.1\n'
+        'event = "recovery"\n',
+        encoding="utf-8",
+    )
+    result = invoke("check", str(file), "--path", str(wiod_dir))
+    assert result.exit_code == 2
+    assert "shocks[1].supplier_sectors" in result.output and "shocks[2].countries" in result.output
+    assert str(file) in result.output

@@ -8,13 +8,16 @@ docs/scenarios.md. Python use::
     result.tables["country"]; print(result.summary_markdown)
 
 Shock kinds: demand (Leontief), supply (Ghosh), extraction (total/backward/forward), supply_cut,
-relocation, tariff (Leontief price model). Many supply cuts on one table:
-:class:`SupplyCutBatch` (Sherman–Morrison–Woodbury on the base inverse).
+relocation, tariff (Leontief price model), supply_constrained (non-substitutable inputs, fixed
+point; :mod:`.constrained`) and dynamic (boario's ARIO, weekly; :mod:`.dynamic`). Many supply
+cuts on one table: :class:`SupplyCutBatch` (Sherman–Morrison–Woodbury on the base inverse) and
+:class:`ConstrainedBatch`.
 """
 
 from __future__ import annotations
 
 from chainatlas.scenarios.batch import SupplyCutBatch, run_supply_cuts
+from chainatlas.scenarios.constrained import ConstrainedBatch
 from chainatlas.scenarios.runner import (
     ScenarioResult,
     ScenarioYearMapper,
@@ -35,6 +38,7 @@ from chainatlas.scenarios.spec import (
 __all__ = [
     "OUTPUT_TABLES",
     "SHOCK_KINDS",
+    "ConstrainedBatch",
     "ScenarioError",
     "ScenarioResult",
     "ScenarioSpec",

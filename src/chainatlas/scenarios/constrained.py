@@ -77,6 +77,7 @@ class ConstrainedSolution:
     converged: bool
     unused_inputs: np.ndarray  # (GN,) Σ_i delivered_ij − a_ij x_j (inputs received, not used)
     notes: list[str] = field(default_factory=list)
+    exports: np.ndarray | None = None  # gross exports (the batch's light solve)
 
 
 class ConstrainedSolver:
@@ -121,16 +122,18 @@ class ConstrainedSolver:
         return d_int, d_fin
 
     def _theta_map(self, d_int, phi_rows, phi, substitution, binds, cut_cols):
-        """θ = min(1, min_i g(ρ_ij)) over binding inputs; also the argmin rows."""
-        rho = np.broadcast_to(d_int[:, None], binds.shape)
-        if phi_rows.size:
-            rho = np.array(rho)
-            rho[phi_rows[:, None], cut_cols[None, :]] = np.minimum(phi, d_int[phi_rows][:, None])
-        masked = np.where(binds, rho, 1.0)
-        arg = np.argmin(masked, axis=0)
-        low = masked[arg, np.arange(masked.shape[1])]
+        """θ = min(1, min_i g(ρ_ij)) over binding inputs (two passes over GN×GN).
+
+        A cut cell's share min(φ, δᵢ) is at most δᵢ, so the column minimum is the minimum of
+        the plain shares and, on the cut columns, of the cut cells' shares.
+        """
+        low = np.where(binds, d_int[:, None], 1.0).min(axis=0)
+        if phi_rows.size and cut_cols.size:
+            cells = np.ix_(phi_rows, cut_cols)
+            cut = np.where(binds[cells], np.minimum(phi, d_int[phi_rows][:, None]), 1.0)
+            low[cut_cols] = np.minimum(low[cut_cols], cut.min(axis=0))
         effective = low + substitution * (1.0 - low)
-        return np.minimum(effective, 1.0), arg, effective
+        return np.minimum(effective, 1.0), None, effective
 
     def solve(
         self,
@@ -147,6 +150,7 @@ class ConstrainedSolver:
         max_iterations: int = 1000,
         local: bool = False,
         rounds: int | None = None,
+        light: bool = False,
     ) -> ConstrainedSolution:
         """Fixed point for planned output ``planned`` and the cut φ on rows × columns.
 
@@ -173,7 +177,7 @@ class ConstrainedSolver:
         iterations, change = 0, 0.0
         cap = max_iterations if rounds is None else rounds
         converged = False
-        arg = np.zeros(GN, dtype=np.intp)
+        arg = np.full(GN, -1, dtype=np.intp)
         effective = np.ones(GN)
         while iterations < cap:
             d_int, _ = self._shares(theta, R, F, rationing)
@@ -190,6 +194,11 @@ class ConstrainedSolver:
         if rounds is not None:
             converged = True
         d_int, d_fin = self._shares(theta, R, F, rationing)
+        if light:  # the batch: output and exports only, no GN×GN tables
+            return self._light(
+                theta, planned, d_int, d_fin, phi_rows, phi_cols, phi, phi_fd_cols, phi_final,
+                iterations, change, converged,
+            )  # fmt: skip
         Z1 = A * planned[None, :] * d_int[:, None]
         Y1 = self.Y * np.where(self.Y > 0, d_fin[:, None], 1.0)
         if phi_rows.size:
@@ -206,6 +215,17 @@ class ConstrainedSolver:
         x = Z1.sum(axis=1) + Y1.sum(axis=1)
         x_free = self._free_output(planned, phi_rows, phi_cols, phi, phi_fd_cols, phi_final)
         # planned output of the binding-limited producer: θ_j p_j is what it can make
+        # binding input: among the inputs at the minimum share (ties are common: a shortage
+        # spreads the same θ), the one with the largest input coefficient
+        arg = np.full(GN, -1, dtype=np.intp)
+        if np.any(effective < 1.0):
+            masked = np.where(binds, d_int[:, None], 1.0)
+            if phi_rows.size and phi_cols.size:
+                masked[phi_rows[:, None], phi_cols[None, :]] = np.minimum(
+                    phi, d_int[phi_rows][:, None]
+                )
+            at_min = binds & (masked <= masked.min(axis=0, keepdims=True) + 1e-12)
+            arg = np.argmax(np.where(at_min, A, -1.0), axis=0)
         binding = np.where(effective < 1.0, arg, -1)
         used = A * (theta * planned)[None, :]
         unused = np.maximum(Z1 - used, 0.0).sum(axis=0)
@@ -223,6 +243,39 @@ class ConstrainedSolver:
             converged=converged,
             unused_inputs=unused,
         )
+
+    def _light(self, theta, planned, d_int, d_fin, rows, cols, phi, fd_cols, phi_final,
+               iterations, change, converged) -> ConstrainedSolution:  # fmt: skip
+        """x and gross exports from row sums, without the GN×GN delivery tables (batch)."""
+        A, Y = self.A, self.Y
+        model = self.model
+        if not hasattr(self, "_foreign_A"):
+            self._foreign_A = np.where(self.domestic, 0.0, A)
+            fd_country = np.repeat(np.arange(model.G), model.F)
+            self._foreign_fd = model.country_of_row[:, None] != fd_country[None, :]
+        scale_fin = np.where(Y > 0, d_fin[:, None], 1.0)
+        Y1 = Y * scale_fin
+        x = d_int * (A @ planned)
+        exports = d_int * (self._foreign_A @ planned)
+        if rows.size and cols.size:
+            share = np.minimum(phi, d_int[rows][:, None])
+            lost = A[np.ix_(rows, cols)] * planned[cols][None, :] * (d_int[rows][:, None] - share)
+            x[rows] -= lost.sum(axis=1)
+            foreign = ~self.domestic[np.ix_(rows, cols)]
+            exports[rows] -= (lost * foreign).sum(axis=1)
+        if rows.size and fd_cols.size:
+            base = Y[np.ix_(rows, fd_cols)]
+            share = np.minimum(phi_final, d_fin[rows][:, None])
+            Y1[np.ix_(rows, fd_cols)] = base * np.where(base > 0, share, phi_final)
+        x = x + Y1.sum(axis=1)
+        exports = exports + np.where(self._foreign_fd, Y1, 0.0).sum(axis=1)
+        empty = np.zeros((0, 0))
+        return ConstrainedSolution(
+            theta=theta, planned=planned, x=x, x_free=x, delivered_intermediate=empty,
+            delivered_final=Y1, binding_input=np.full(theta.size, -1),
+            binding_share=np.ones(theta.size), iterations=iterations, max_change=change,
+            converged=converged, unused_inputs=np.zeros(theta.size), exports=exports,
+        )  # fmt: skip
 
     def _free_output(self, planned, rows, cols, phi, fd_cols, phi_final) -> np.ndarray:
         """Deliveries A_φ p + Y_φ u with no input constraint (θ = 1)."""
@@ -434,15 +487,15 @@ class ConstrainedBatch:
             rationing=params.get("rationing", "proportional"),
             tolerance=float(params.get("tolerance", 1e-10)),
             max_iterations=int(params.get("max_iterations", 1000)),
+            light=True,
         )
         G, N = model.G, model.N
         dx = solution.x - np.asarray(model.x)
+        exports = solution.exports
         effect = {
             "gross_output": dx.reshape(G, N).sum(axis=1),
             "gdp": (model.v * dx).reshape(G, N).sum(axis=1),
-            "exports": (_exports(model, solution) - np.asarray(model.total_exports))
-            .reshape(G, N)
-            .sum(axis=1),
+            "exports": (exports - np.asarray(model.total_exports)).reshape(G, N).sum(axis=1),
         }
         return effect, solution
 

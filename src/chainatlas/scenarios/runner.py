@@ -210,6 +210,17 @@ def _run_shock(shock, model, labels, base_cache, collected, groups) -> list[str]
         collected["dynamic_country"].append(country)
         notes += run.notes
         notes.append(f"boario run time {run.seconds:.1f} s")
+        if shock.spec.references:
+            # ARIO reports production, not trade: references compare with the production
+            # change summed over the run, whatever measure they name (said in the note)
+            totals = country[country["measure"] == "production"].groupby("country")["change"]
+            pseudo = totals.sum().reset_index()
+            frames = [pseudo.assign(measure=m) for m in ("gross_output", "gdp", "exports", "vax")]
+            refs = _references(shock, pd.concat(frames, ignore_index=True), model, labels)
+            refs["note"] = "dynamic (ARIO): production change summed over the run, not " + refs[
+                "measure"
+            ].astype(str)
+            collected["references"].append(refs)
         return notes
     if shock.spec.kind == "tariff":
         outcome = tariff_prices(model, shock.params["entries"])
@@ -387,10 +398,34 @@ def summary_markdown(
                     lines.append("Notes and limits:")
                     lines += [f"- {n}" for n in mine["note"]]
                     lines.append("")
+    lines += _references_side_by_side(refs, spec)
     if not notes.empty:
         general = notes[notes["shock"] == ""]
         lines += [f"- {n}" for n in general["note"].drop_duplicates()]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _references_side_by_side(refs: pd.DataFrame, spec: ScenarioSpec) -> list[str]:
+    """One table: each published figure against every shock (model) that names it."""
+    if refs.empty or refs["shock"].nunique() < 2:
+        return []
+    lines = []
+    for year, frame in refs.groupby("year", sort=False):
+        shocks = list(dict.fromkeys(frame["shock"]))
+        kinds = {s.id: s.kind for s in spec.shocks}
+        header = " | ".join(f"{s} ({kinds.get(s, '')})" for s in shocks)
+        lines += [
+            f"## Published figures against every model ({year})",
+            "",
+            f"| reference | published | {header} |",
+            "|---|---:|" + "---:|" * len(shocks),
+        ]
+        for label, group in frame.groupby("reference", sort=False):
+            by_shock = group.groupby("shock", sort=False)["ours"].first()
+            cells = " | ".join(_fmt(by_shock.get(s, float("nan"))) for s in shocks)
+            lines.append(f"| {label} | {_fmt(group['published'].iloc[0])} | {cells} |")
+        lines.append("")
+    return lines
 
 
 def _quantity_summary(

@@ -628,7 +628,7 @@ def _parse_dynamic(entry, key, options, problems) -> None:
             problems.add(
                 f"{key}.rebuilding_sectors",
                 'event = "rebuild" needs a table sector -> share of the rebuilding demand '
-                '(e.g. { c18 = 0.7, c13 = 0.3 }) summing to 1',
+                "(e.g. { c18 = 0.7, c13 = 0.3 }) summing to 1",
             )
             rebuilding = {}
         shares = {

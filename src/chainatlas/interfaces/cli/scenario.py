@@ -20,7 +20,8 @@ def _fail(exc: ChainAtlasError) -> typer.Exit:
 def register(app: typer.Typer) -> None:
     scenario_app = typer.Typer(
         help="Shocks and scenarios: demand, supply (Ghosh), extraction, supply cuts, "
-        "relocation, tariffs. See docs/scenarios.md.",
+        "relocation, tariffs, supply-constrained (non-substitutable inputs), dynamic "
+        "(boario ARIO). See docs/scenarios.md.",
         no_args_is_help=True,
     )
 
