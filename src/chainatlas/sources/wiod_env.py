@@ -49,7 +49,7 @@ HOUSEHOLDS_FD = "c37"
 
 
 def _isic_to_sector(model: MRIOModel) -> dict[str, int]:
-    from chainatlas.sources.wiod_r import read_csv
+    from chainatlas.data import read_csv
 
     table = read_csv("sectors_wiod2013.csv")
     by_code = dict(zip(table["code"], table["isic_rev3"], strict=True))

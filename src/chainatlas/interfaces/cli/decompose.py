@@ -206,7 +206,8 @@ def register(app: typer.Typer) -> None:
             )
             print_notes(_notes_of(result))
             return
-        if backend == "local" and not memory_limit:  # the fast path: no runner, no pandas
+        fast_format = out.suffix.lower() in (".csv", ".parquet", ".pq")
+        if backend == "local" and not memory_limit and fast_format:  # no runner, no pandas
             rows, notes = decompose_to_file(source, path, years, method.lower(), level, wide, out)
             typer.echo(f"wrote {rows:,} rows to {out}")
             print_notes(notes)
