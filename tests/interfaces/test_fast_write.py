@@ -178,9 +178,14 @@ def test_one_year_cli_writes_what_the_runner_writes(wiod_dir, tmp_path, monkeypa
         expected = run_decompose("wiod2013", str(wiod_dir), [2011], method, level)
         reference = tmp_path / "reference.csv"
         expected.to_csv(reference, index=False)
-        pd.testing.assert_frame_equal(
-            pd.read_csv(out), pd.read_csv(reference), check_exact=True
-        )
+        written, runner = pd.read_csv(out), pd.read_csv(reference)
+        keys = [c for c in runner.columns if c != "value"]
+        # same rows, keys and order exactly; values to float precision of the largest term
+        # (in a long suite the in-process B can come from another BLAS thread count than the
+        # subprocess's, which moves last bits; cancellation in small terms magnifies them)
+        pd.testing.assert_frame_equal(written[keys], runner[keys], check_exact=True)
+        scale = float(np.abs(runner["value"]).max())
+        np.testing.assert_allclose(written["value"], runner["value"], rtol=0, atol=1e-12 * scale)
         for line in expected.attrs["notes"]:
             assert line in done.stderr
 

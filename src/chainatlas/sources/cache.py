@@ -539,8 +539,12 @@ def cached_load(
     memo = _HashMemo(root)
     try:
         files = input_files(path, year) if input_files else default_input_files(path)
+        # a directory and a file of the same content are different requests (a directory
+        # without a year is an error, a single file is its own year): the kind is in the key
+        kind = "directory" if path.is_dir() else "file"
         key = entry_key(
-            source, loader, files, year, options, memo, root=path if path.is_dir() else None
+            source, loader, files, year, {**options, "_path_kind": kind}, memo,
+            root=path if path.is_dir() else None,
         )
     except (Uncacheable, OSError):
         return loader(path, year, **options)
