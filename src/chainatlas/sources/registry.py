@@ -36,6 +36,7 @@ class Source:
 _SOURCES: dict[str, Source] = {}
 
 
+
 def register(
     name: str,
     *,
