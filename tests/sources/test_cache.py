@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import chainatlas
-from chainatlas.core.model import MRIOModel
+from chainatlas.core.model import MRIOModel, ValidationReport
 from chainatlas.sources import cache
 
 # INTSXP with attributes (flags 0x20D), then the length of WIOD's 1435 x 1435 'inter' matrix
@@ -76,7 +76,9 @@ def test_second_load_is_a_memory_mapped_hit(table_cache, wiod_dir):
     np.testing.assert_array_equal(again.A, fresh.A)
     # the validation report's frame is built on first use and pickles as the plain class
     report = pickle.loads(pickle.dumps(again.validation))
-    assert type(report) is type(fresh.validation)
+    assert type(report) is ValidationReport
+    # a freshly parsed table defers it too (no pandas import on the cold path)
+    assert type(pickle.loads(pickle.dumps(fresh.validation))) is ValidationReport
     assert report.balance_gap.equals(fresh.validation.balance_gap)
     assert dataclasses.replace(again.validation, notes=()).balance_gap is not None
 
@@ -275,3 +277,22 @@ def test_directory_inputs_without_a_declared_file_list(table_cache, tmp_path):
     assert len(calls) == 1  # the second came from the cache
     (folder / "sub" / "b.csv").write_text("3")
     assert load().notes == ("13",) and len(calls) == 2
+
+
+def test_cold_load_and_cache_write_import_no_pandas(tmp_path, wiod_dir):
+    # parsing the RData, validating and writing the cache entry: pandas (0.3 s of a short
+    # command) is imported only when a frame is read
+    code = (
+        "import sys, chainatlas\n"
+        f"m = chainatlas.load('wiod2013', {str(wiod_dir)!r}, year=2011)\n"
+        "assert m.validation.notes and m.validation.zero_output\n"
+        "print('pandas' in sys.modules)\n"
+        "gap = m.validation.balance_gap\n"
+        "print(len(gap) == m.GN and list(gap.columns[:2]) == ['country', 'sector'])\n"
+    )
+    env = {**os.environ, "CHAINATLAS_CACHE": str(tmp_path)}
+    env.pop("CHAINATLAS_NO_CACHE", None)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "True"]
+    assert len(entries(tmp_path / "tables")) == 1

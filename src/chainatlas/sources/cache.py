@@ -44,7 +44,6 @@ import tempfile
 import weakref
 import zlib
 from collections.abc import Callable, Mapping
-from functools import cached_property
 from importlib import import_module
 from pathlib import Path
 from typing import Any
@@ -52,6 +51,7 @@ from typing import Any
 import numpy as np
 
 from chainatlas.sources.paths import cache_dir
+from chainatlas.util.deferred import base_class, build_frame, pending_columns, with_deferred_frames
 
 # Bump when the stored layout changes (entries of other formats are simply never looked up).
 CACHE_FORMAT = 1
@@ -257,12 +257,24 @@ def _encode_frame(value: Any, writer: _Writer) -> Any:
     for name in value.columns:
         column = value[name]
         if column.dtype == object or pd.api.types.is_string_dtype(column.dtype):
-            columns[name] = {"__list__": [encode(v, writer) for v in column.tolist()]}
+            columns[name] = column.tolist()
         elif column.dtype.kind in "biuf":
-            columns[name] = {"__ndarray__": writer.array(column.to_numpy())}
+            columns[name] = column.to_numpy()
         else:
             raise Uncacheable(f"DataFrame column of dtype {column.dtype}")
-    return {"__frame__": {"columns": list(value.columns), "data": columns}}
+    return _encode_columns(columns, writer)
+
+
+def _encode_columns(columns: Mapping[str, Any], writer: _Writer) -> Any:
+    """A frame's columns (numeric arrays, or label lists / object arrays) in the frame form."""
+    data = {}
+    for name, column in columns.items():
+        if isinstance(column, np.ndarray) and column.dtype.kind in "biuf":
+            data[name] = {"__ndarray__": writer.array(column)}
+        else:
+            values = column.tolist() if isinstance(column, np.ndarray) else list(column)
+            data[name] = {"__list__": [encode(v, writer) for v in values]}
+    return {"__frame__": {"columns": list(columns), "data": data}}
 
 
 def _frame_columns(payload: Mapping[str, Any], reader: _Reader) -> dict[str, Any]:
@@ -273,22 +285,23 @@ def _frame_columns(payload: Mapping[str, Any], reader: _Reader) -> dict[str, Any
     }
 
 
-def _build_frame(columns: Mapping[str, Any]) -> Any:
-    import pandas as pd
-
-    return pd.DataFrame(dict(columns))
-
-
 def _is_dataclass_instance(value: Any) -> bool:
     return dataclasses.is_dataclass(value) and not isinstance(value, type)
 
 
 def _encode_dataclass(value: Any, writer: _Writer) -> Any:
-    cls = type(value)
-    cls = cls.__dict__.get("_cached_base", cls)  # a deferred-frame subclass stores as its base
+    cls = base_class(value)  # a deferred-frame subclass stores as its base
     if not cls.__module__.startswith("chainatlas."):
         raise Uncacheable(f"dataclass {cls.__qualname__} from outside chainatlas")
-    fields = {f.name: encode(getattr(value, f.name), writer) for f in dataclasses.fields(value)}
+    fields = {}
+    for f in dataclasses.fields(value):
+        columns = pending_columns(value, f.name)
+        # a frame not built yet is stored from its columns (no pandas import)
+        fields[f.name] = (
+            encode(getattr(value, f.name), writer)
+            if columns is None
+            else _encode_columns(columns, writer)
+        )
     return {"__dataclass__": {"class": f"{cls.__module__}:{cls.__qualname__}", "fields": fields}}
 
 
@@ -311,49 +324,7 @@ def _decode_dataclass(payload: Mapping[str, Any], reader: _Reader) -> Any:
     known = {f.name for f in dataclasses.fields(cls)}
     if set(values) | set(deferred) != known:
         raise ValueError(f"stored fields of {qualname} differ from the class's")
-    if not deferred:
-        return _construct(cls, values)
-    instance = object.__new__(_deferred_subclass(cls, tuple(sorted(deferred))))
-    for name, value in values.items():
-        object.__setattr__(instance, name, value)
-    object.__setattr__(instance, "_deferred_columns", deferred)
-    return instance
-
-
-def _construct(cls: type, values: dict[str, Any]) -> Any:
-    init = {f.name for f in dataclasses.fields(cls) if f.init}
-    instance = cls(**{k: v for k, v in values.items() if k in init})
-    for name, value in values.items():
-        if name not in init:
-            object.__setattr__(instance, name, value)
-    return instance
-
-
-_DEFERRED_CLASSES: dict[tuple[type, tuple[str, ...]], type] = {}
-
-
-def _deferred_subclass(cls: type, names: tuple[str, ...]) -> type:
-    """``cls`` with the DataFrame fields ``names`` built from stored columns on first access."""
-    key = (cls, names)
-    if key in _DEFERRED_CLASSES:
-        return _DEFERRED_CLASSES[key]
-
-    def make_property(name: str) -> cached_property:
-        def build(self: Any) -> Any:
-            return _build_frame(self._deferred_columns[name])
-
-        build.__name__ = name
-        return cached_property(build)
-
-    def reduce(self: Any) -> tuple:  # pickles (and copies) as the plain dataclass
-        values = {f.name: getattr(self, f.name) for f in dataclasses.fields(cls)}
-        return (_construct, (cls, values))
-
-    namespace: dict[str, Any] = {name: make_property(name) for name in names}
-    namespace.update(_cached_base=cls, __reduce__=reduce, __module__=cls.__module__)
-    subclass = type(cls.__name__, (cls,), namespace)
-    _DEFERRED_CLASSES[key] = subclass
-    return subclass
+    return with_deferred_frames(cls, values, deferred)
 
 
 def _encode_float(value: Any, writer: _Writer) -> Any:
@@ -374,7 +345,7 @@ CODECS: list[tuple[Callable[[Any], bool], Callable[[Any, _Writer], Any], str, An
     (lambda v: False, None,
      "__objarray__", lambda p, r: np.array([decode(v, r) for v in p], dtype=object)),
     (lambda v: type(v).__name__ == "DataFrame" and "pandas" in sys.modules, _encode_frame,
-     "__frame__", lambda payload, reader: _build_frame(_frame_columns(payload, reader))),
+     "__frame__", lambda payload, reader: build_frame(_frame_columns(payload, reader))),
     (_is_dataclass_instance, _encode_dataclass, "__dataclass__", _decode_dataclass),
     (lambda v: isinstance(v, tuple), _encode_sequence("__tuple__"),
      "__tuple__", lambda p, r: tuple(decode(v, r) for v in p)),

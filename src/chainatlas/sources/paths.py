@@ -10,16 +10,7 @@ import os
 from pathlib import Path
 
 from chainatlas.errors import DataNotFoundError
-
-
-def cache_dir() -> Path:
-    """The fetch cache: $CHAINATLAS_CACHE, else ~/.cache/chainatlas."""
-    env = os.environ.get("CHAINATLAS_CACHE")
-    if env:
-        return Path(env).expanduser()
-    return (
-        Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")).expanduser() / "chainatlas"
-    )
+from chainatlas.util.cache_root import cache_dir
 
 
 def resolve_path(source: str, path: str | os.PathLike[str] | None = None) -> Path:
