@@ -97,6 +97,8 @@ def decompose_to_file(
     Writes what ``run_decompose`` + ``write_table`` write (the same columns and rows in the
     same order, tested); returns (rows written, notes).
     """
+    from concurrent.futures import ThreadPoolExecutor
+
     from chainatlas import sources
     from chainatlas.decompositions import decomposition
     from chainatlas.decompositions.columns import concat_columns, decomposition_columns
@@ -112,9 +114,22 @@ def decompose_to_file(
         progress = Progress(transient=True)
         progress.start()
         bar = progress.add_task(f"{method} {source}", total=len(years))
+    # Panels read the next year while this one is decomposed: parsing (bzip2, XDR, checks,
+    # the cache write) is mostly one thread and the decomposition mostly BLAS, so on two
+    # cores they overlap. Loads stay one at a time and in order, on the one worker thread.
+    pool = ThreadPoolExecutor(max_workers=1) if len(years) > 1 else None
     try:
-        for year in years:
-            model = sources.load(source, path, year)
+        upcoming = pool.submit(sources.load, source, path, years[0]) if pool else None
+        for position, year in enumerate(years):
+            if upcoming is None:
+                model = sources.load(source, path, year)
+            else:
+                model = upcoming.result()
+                upcoming = (
+                    pool.submit(sources.load, source, path, years[position + 1])
+                    if position + 1 < len(years)
+                    else None
+                )
             result = decomposition(model, method)
             save_derived(model)  # B, for the next command on this year
             parts.append(decomposition_columns(result, level, wide=wide))
@@ -123,6 +138,8 @@ def decompose_to_file(
             if progress is not None:
                 progress.advance(bar)
     finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
         if progress is not None:
             progress.stop()
     columns = concat_columns(parts)
