@@ -104,6 +104,48 @@ def load_context(
     return ctx, cache
 
 
+def report_context(
+    source: str,
+    path: str | os.PathLike[str] | None,
+    years: str | Sequence[int] | None,
+    focus: str,
+    *,
+    cache_dir: str | os.PathLike[str] | bool | None = True,
+    progress: Callable[[int], None] | None = None,
+) -> ReportContext:
+    """The context a report or a country profile is drawn from.
+
+    ``years``: a text such as ``"1995-2011"``, a list of years, or None for every year of the
+    source, checked against the years the source holds. ``cache_dir``: True = the default
+    cache, a path, or False/None to compute everything in memory.
+    """
+    from chainatlas import sources
+
+    available = sources.available_years(source, path)
+    if years is None or isinstance(years, str):
+        year_list = parse_years(years, available)
+    else:
+        year_list = parse_years(",".join(str(int(y)) for y in years), available)
+    if cache_dir is True:
+        cache_root: Path | None = default_cache_dir()
+    elif cache_dir in (False, None):
+        cache_root = None
+    else:
+        cache_root = Path(cache_dir)  # type: ignore[arg-type]
+    ctx, _ = load_context(source, path, year_list, focus, cache_dir=cache_root, progress=progress)
+    return ctx
+
+
+def write_page(out: str | os.PathLike[str], document: bytes) -> Path:
+    """Write an HTML page atomically, readable by all, and return its path."""
+
+    def write(tmp: Path) -> None:
+        tmp.write_bytes(document)
+        tmp.chmod(0o644)  # a page is meant to be shared; mkstemp creates 0600
+
+    return atomic_write(out, write)
+
+
 def summary_paragraphs(ctx: ReportContext, lang: str) -> list[str]:
     """The executive-summary sentences, numbers taken from the same tables as the charts."""
     focus = ctx.country[ctx.country["country"] == ctx.focus].set_index("year")
@@ -269,21 +311,8 @@ def build_report(
     False/None to compute everything in memory. ``pdf``: also print the report to this PDF;
     ``charts_dir``: also write every chart as PNG and SVG there (both need Chromium).
     """
-    from chainatlas import sources
-
     lang = names.check_language(lang)
-    available = sources.available_years(source, path)
-    if years is None or isinstance(years, str):
-        year_list = parse_years(years, available)
-    else:
-        year_list = parse_years(",".join(str(int(y)) for y in years), available)
-    if cache_dir is True:
-        cache_root: Path | None = default_cache_dir()
-    elif cache_dir in (False, None):
-        cache_root = None
-    else:
-        cache_root = Path(cache_dir)  # type: ignore[arg-type]
-    ctx, _ = load_context(source, path, year_list, focus, cache_dir=cache_root, progress=progress)
+    ctx = report_context(source, path, years, focus, cache_dir=cache_dir, progress=progress)
 
     extra: dict[str, list[Chart]] = {}
     if trade_db is not None:
@@ -316,12 +345,7 @@ def build_report(
             f"report would be {len(payload) / 1e6:.1f} MB, over the 15 MB limit; "
             "choose fewer years or fewer extras"
         )
-
-    def write(tmp: Path) -> None:
-        tmp.write_bytes(payload)
-        tmp.chmod(0o644)  # a report is meant to be shared; mkstemp creates 0600
-
-    written = atomic_write(out, write)
+    written = write_page(out, payload)
     if charts_dir is not None:
         from chainatlas.reporting.export import export_charts
 

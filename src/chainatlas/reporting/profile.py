@@ -18,8 +18,6 @@ import plotly.io as pio
 
 from chainatlas.reporting import names
 from chainatlas.reporting.charts import ReportContext, is_residual, summary_chart
-from chainatlas.util.files import atomic_write
-from chainatlas.util.years import parse_years
 
 TOP = 5
 HEADLINE = (
@@ -236,33 +234,16 @@ def build_profile(
 ) -> Path:
     """Write the country profile of ``focus`` (one language) to ``out``; optionally a PDF."""
     from chainatlas import sources
-    from chainatlas.reporting.build import load_context
-    from chainatlas.reporting.data import default_cache_dir
+    from chainatlas.reporting.build import report_context, write_page
     from chainatlas.sources.paths import resolve_path
 
     lang = names.check_language(lang)
-    available = sources.available_years(source, path)
-    if years is None or isinstance(years, str):
-        year_list = parse_years(years, available)
-    else:
-        year_list = parse_years(",".join(str(int(y)) for y in years), available)
-    if cache_dir is True:
-        root: Path | None = default_cache_dir()
-    elif cache_dir in (False, None):
-        root = None
-    else:
-        root = Path(cache_dir)  # type: ignore[arg-type]
-    ctx, _ = load_context(source, path, year_list, focus, cache_dir=root, progress=progress)
+    ctx = report_context(source, path, years, focus, cache_dir=cache_dir, progress=progress)
     model = sources.load(source, resolve_path(source, path), ctx.last_year)
     exports = model.total_exports.reshape(model.G, model.N)[model.country_position(ctx.focus)]
     sector_exports = pd.Series(exports, index=list(model.sectors))
     document = render_profile(ctx, sector_exports, lang).encode("utf-8")
-
-    def write(tmp: Path) -> None:
-        tmp.write_bytes(document)
-        tmp.chmod(0o644)
-
-    written = atomic_write(out, write)
+    written = write_page(out, document)
     if pdf is not None:
         from chainatlas.reporting.export import print_pdf
 

@@ -35,6 +35,7 @@ from chainatlas.errors import DataNotFoundError, ValidationError
 from chainatlas.sources.codes import EXIOBASE_TO_ISO3
 from chainatlas.sources.delimited import TextFile, read_labelled
 from chainatlas.sources.registry import register
+from chainatlas.sources.year_choice import choose_year
 
 FIGARO_FILE = re.compile(
     r"^(?P<layout>matrix|flatfile)_eu-ic-io_ind-by-ind_(?:(?P<edition>\d{2})ed_)?"
@@ -214,18 +215,7 @@ def load_figaro(path: Path, year: int | None = None) -> MRIOModel:
             "flatfile_eu-ic-io_ind-by-ind_[YYed_]YYYY.csv",
             path=str(path),
         )
-    if year is None:
-        if len(found) > 1:
-            raise ValidationError(
-                f"a year is needed; available: {', '.join(map(str, sorted(found)))}",
-                path=str(path),
-            )
-        year = next(iter(found))
-    if year not in found:
-        raise DataNotFoundError(
-            f"unknown year {year}; available: {', '.join(map(str, sorted(found)))}",
-            path=str(path),
-        )
+    year = choose_year(found, year, path)
     files = found[year]
     matrices = [f for f in files if f.name.lower().startswith("matrix")]
     file = (matrices or files)[0]

@@ -47,6 +47,7 @@ from chainatlas.core.model import MRIOModel
 from chainatlas.errors import DataNotFoundError, ValidationError
 from chainatlas.sources.delimited import TextFile, iter_row_blocks, read_block, zip_members
 from chainatlas.sources.registry import register
+from chainatlas.sources.year_choice import choose_year
 
 MRIO_ITEM = re.compile(r"^GLORIA_MRIOs_(?P<version>\d+)_(?P<year>\d{4})(\.zip)?$", re.I)
 FD_KEYWORDS = (
@@ -171,18 +172,7 @@ def load_gloria(path: Path, year: int | None = None, *, extensions: bool = True)
             "GLORIA_SatelliteAccounts_059_YYYY(.zip) and GLORIA_ReadMe_059.xlsx",
             path=str(path),
         )
-    if year is None:
-        if len(found) > 1:
-            raise ValidationError(
-                f"a year is needed; available: {', '.join(map(str, sorted(found)))}",
-                path=str(path),
-            )
-        year = next(iter(found))
-    if year not in found:
-        raise DataNotFoundError(
-            f"unknown year {year}; available: {', '.join(map(str, sorted(found)))}",
-            path=str(path),
-        )
+    year = choose_year(found, year, path)
     version, item_path = found[year]
     if version.lstrip("0") != "59":
         raise ValidationError(

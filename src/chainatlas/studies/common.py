@@ -349,14 +349,19 @@ class StudyContext:
 ItemFunction = Callable[[Any], ItemResult]
 
 
-def collect_or_note(collect: Callable[[], dict], notes: list[str]) -> dict | None:
-    """Run a study's one pass over the tables; on a user-data error return None and note it
-    (the MRIO items then say why they are not computed)."""
+def collect_shared(
+    ctx: StudyContext, collect: Callable[[StudyContext], dict], notes: list[str]
+) -> dict:
+    """A study's one pass over the tables, shared by its MRIO items: ``{}`` when no table is
+    given, and ``{}`` with a note on a user-data error (the MRIO items then say why they are
+    not computed)."""
+    if not ctx.has_table:
+        return {}
     try:
-        return collect()
+        return collect(ctx) or {}
     except ChainAtlasError as exc:
         notes.append(f"the tables could not be used for this study: {exc}")
-        return None
+        return {}
 
 
 def needs_data(item: int, reason: str) -> ItemResult:
@@ -418,6 +423,8 @@ def has_wiod35(model) -> bool:
 
 
 SECTOR_CODES_REASON = "the table does not use the WIOD-2013 35-sector codes (c1–c35)"
+GOODS_SECTORS = tuple(f"c{i}" for i in range(1, 17))  # agriculture, mining, manufacturing
+EAST_ASIA = ("CHN", "JPN", "KOR", "TWN", "HKG", "MNG")
 
 
 def pct(value: float) -> float:

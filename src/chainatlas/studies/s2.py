@@ -18,18 +18,18 @@ from chainatlas.indicators.network import HubParameters, hub_list, va_network
 from chainatlas.indicators.trends import regionalisation, servicification
 from chainatlas.studies.common import (
     COMPUTED,
+    EAST_ASIA,
     RECONSTRUCTED,
     ItemResult,
     StudyContext,
     StudyReport,
     Value,
-    collect_or_note,
+    collect_shared,
     fmt_years,
     run_items,
 )
 
 ASIA = ("CHN", "JPN", "KOR", "TWN", "IDN", "IND")
-EAST_ASIA = ("CHN", "JPN", "KOR", "TWN", "HKG", "MNG")
 EAST_ASIA_SUPPLIERS = ("JPN", "KOR", "TWN", "IDN", "HKG", "SGP", "MYS", "THA", "PHL", "VNM")
 EU28 = ("AUT", "BEL", "BGR", "HRV", "CYP", "CZE", "DNK", "EST", "FIN", "FRA", "DEU", "GRC",
         "HUN", "IRL", "ITA", "LVA", "LTU", "LUX", "MLT", "NLD", "POL", "PRT", "ROU", "SVK",
@@ -215,11 +215,9 @@ def _final_market(shared) -> ItemResult:
 
 
 def run(ctx: StudyContext) -> StudyReport:
-    shared: dict = {}
     functions: dict = {}
     problems: list[str] = []
-    if ctx.has_table:
-        shared = collect_or_note(lambda: _collect(ctx), problems) or {}
+    shared = collect_shared(ctx, _collect, problems)
     if shared:
         functions = {46: _shortening, 47: _regionalisation, 48: _servicification, 50: _hubs,
                      52: _intermediate_growth, 53: _triangle, 56: _final_market}  # fmt: skip

@@ -34,11 +34,12 @@ from chainatlas.indicators.tables import (
 )
 from chainatlas.studies.common import (
     COMPUTED,
+    GOODS_SECTORS,
     ItemResult,
     StudyContext,
     StudyReport,
     Value,
-    collect_or_note,
+    collect_shared,
     fmt_years,
     needs_data,
     run_items,
@@ -46,7 +47,6 @@ from chainatlas.studies.common import (
 
 ADB_DERIVED = Path("data") / "adb_mrio_derived" / "ksreyes_mrio_processing"
 ADB_CODES = {"IND": "IND", "MEX": "MEX", "IDN": "INO", "CHN": "PRC", "JPN": "JPN", "KOR": "KOR"}
-GOODS_SECTORS = tuple(f"c{i}" for i in range(1, 17))  # agriculture, mining, manufacturing
 MEASURE_KEYS = {"VA in exports": "va", "Imported intermediates": "intm"}
 LABEL_KEYS = {"ASEAN": "ASEAN", "India": "India", "Mexico": "Mexico"}
 
@@ -326,11 +326,9 @@ def _data_vs_method(shared) -> pd.DataFrame:
 
 def run(ctx: StudyContext) -> StudyReport:
     functions = {}
-    shared: dict = {}
-    notes = []
+    notes: list[str] = []
     tables = {}
-    if ctx.has_table:
-        shared = collect_or_note(lambda: _collect(ctx), notes) or {}
+    shared = collect_shared(ctx, _collect, notes)
     if shared:
         shared["china_asean"] = _china_asean_share(ctx, shared["years"])
         functions = {

@@ -21,12 +21,14 @@ from chainatlas.indicators.tables import participation_study
 from chainatlas.indicators.trends import regionalisation
 from chainatlas.studies.common import (
     COMPUTED,
+    EAST_ASIA,
+    GOODS_SECTORS,
     RECONSTRUCTED,
     ItemResult,
     StudyContext,
     StudyReport,
     Value,
-    collect_or_note,
+    collect_shared,
     fmt_years,
     has_wiod35,
     needs_data,
@@ -34,10 +36,8 @@ from chainatlas.studies.common import (
 )
 
 ASIA = ("CHN", "JPN", "KOR", "TWN", "IDN", "IND", "HKG", "SGP", "MYS", "THA", "PHL", "VNM")
-EAST_ASIA = ("CHN", "JPN", "KOR", "TWN", "HKG", "MNG")
 ICT_SECTORS = ("c14",)  # WIOD 2013: electrical and optical equipment (ISIC 30–33)
 POSITION_SECTORS = ("c13", "c14")  # machinery n.e.c.; electrical and optical equipment
-GOODS = tuple(f"c{i}" for i in range(1, 17))
 
 
 def _asian_hub(hubs: pd.DataFrame) -> str | None:
@@ -75,7 +75,7 @@ def _collect(ctx: StudyContext) -> dict:
             G, N = model.G, model.N
             Z = model.Z.reshape(G, N, G, N).sum(axis=(1, 3))
             imported = Z[:, c].sum() - Z[c, c]
-            goods = [model.sector_position(s) for s in GOODS if s in model.sectors]
+            goods = [model.sector_position(s) for s in GOODS_SECTORS if s in model.sectors]
             exports = np.asarray(model.total_exports).reshape(G, N)[c, goods].sum()
             intermediates[year] = 100 * imported / exports
     participation = None  # item 75 then says why
@@ -282,11 +282,9 @@ def _patents(ctx: StudyContext, shared) -> ItemResult | None:
 
 
 def run(ctx: StudyContext) -> StudyReport:
-    shared: dict = {}
     functions: dict = {}
     problems: list[str] = []
-    if ctx.has_table:
-        shared = collect_or_note(lambda: _collect(ctx), problems) or {}
+    shared = collect_shared(ctx, _collect, problems)
     if shared:
         functions = {68: _hubs, 69: _regional, 71: _intermediates, 72: _ict,
                      75: _participation, 77: _position}  # fmt: skip

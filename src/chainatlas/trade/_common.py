@@ -7,10 +7,15 @@ import csv
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from chainatlas.errors import ValidationError
+from chainatlas.errors import DataNotFoundError, ValidationError
+
+if TYPE_CHECKING:
+    from chainatlas.trade.concordances import Concordances
+    from chainatlas.trade.store import TradeStore
 
 
 class UnknownCodesError(ValidationError):
@@ -195,3 +200,27 @@ def _year_filter(column_sql: str, years: list[int] | None) -> str:
     if years is None:
         return "true"
     return f"TRY_CAST({column_sql} AS INTEGER) IN ({', '.join(str(int(y)) for y in years)})"
+
+
+def _finish_load(
+    store: TradeStore,
+    report: LoadReport,
+    source: str,
+    conc: Concordances,
+    files: list[Path],
+    target: Path,
+    years: list[int] | None,
+) -> LoadReport:
+    """The end of an ISO3-coded load (Atlas, Comtrade), after every file is written.
+
+    Asked-for years that gave no rows are an error; otherwise the vintage is recorded, the
+    files are listed in the report and the views are rebuilt.
+    """
+    if years is not None and not report.years:
+        raise DataNotFoundError(
+            f"no rows for year(s) {', '.join(map(str, years))}", path=str(target)
+        )
+    store._record_vintage(report.vintage, source, "", conc)
+    report.files = [f.name for f in files]
+    store._create_views()
+    return report

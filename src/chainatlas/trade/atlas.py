@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from chainatlas.errors import DataNotFoundError, ValidationError
+from chainatlas.errors import ValidationError
 from chainatlas.trade._common import (
     LoadReport,
     _duckdb_csv_error,
+    _finish_load,
     _first_line_where,
     _header_fields,
     _year_filter,
@@ -107,11 +108,4 @@ def load_atlas(
             )
         finally:
             store.con.execute("DROP TABLE IF EXISTS _staging")
-    if years is not None and not report.years:
-        raise DataNotFoundError(
-            f"no rows for year(s) {', '.join(map(str, years))}", path=str(target)
-        )
-    store._record_vintage(report.vintage, "atlas", "", conc)
-    report.files = [f.name for f in files]
-    store._create_views()
-    return report
+    return _finish_load(store, report, "atlas", conc, files, target, years)

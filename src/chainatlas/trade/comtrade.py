@@ -11,6 +11,7 @@ from chainatlas.errors import ChainAtlasError, DataNotFoundError, ValidationErro
 from chainatlas.trade._common import (
     LoadReport,
     _duckdb_csv_error,
+    _finish_load,
     _first_line_where,
     _header_fields,
     _year_filter,
@@ -175,11 +176,4 @@ def load_comtrade(
             )
         finally:
             store.con.execute("DROP TABLE IF EXISTS _staging")
-    if years is not None and not report.years:
-        raise DataNotFoundError(
-            f"no rows for year(s) {', '.join(map(str, years))}", path=str(target)
-        )
-    store._record_vintage(file_vintage, "comtrade", "", conc)
-    report.files = [f.name for f in files]
-    store._create_views()
-    return report
+    return _finish_load(store, report, "comtrade", conc, files, target, years)

@@ -9,15 +9,34 @@ from rich.progress import Progress
 
 from chainatlas.errors import ChainAtlasError
 
+# Options both commands take alike (typer reads an Option default without changing it).
+_SOURCE = typer.Option(..., "--source", help="Table source, e.g. wiod2013.")
+_PATH = typer.Option(None, "--path", help="Directory or file of the tables.")
+_YEARS = typer.Option(
+    None, "--years", "--year", help="Years, e.g. 1995-2011 (default: all available)."
+)
+_NO_CACHE = typer.Option(False, "--no-cache", help="Recompute everything.")
+
+
+def _check_page_outputs(out: Path, pdf: Path | None, what: str) -> None:
+    """The page must be written as .html and its print as .pdf (``what``: report, profile)."""
+    if out.suffix.lower() not in (".html", ".htm"):
+        raise ChainAtlasError(f"the {what} output must end in .html", path=str(out))
+    if pdf is not None and pdf.suffix.lower() != ".pdf":
+        raise ChainAtlasError("the --pdf output must end in .pdf", path=str(pdf))
+
+
+def _cache_setting(cache_dir: Path | None, no_cache: bool) -> Path | bool:
+    """--no-cache: none; else --cache-dir, or True for the default cache."""
+    return False if no_cache else (cache_dir or True)
+
 
 def register(app: typer.Typer) -> None:
     @app.command("report")
     def report_command(
-        source: str = typer.Option(..., "--source", help="Table source, e.g. wiod2013."),
-        path: str = typer.Option(None, "--path", help="Directory or file of the tables."),
-        years: str = typer.Option(
-            None, "--years", "--year", help="Years, e.g. 1995-2011 (default: all available)."
-        ),
+        source: str = _SOURCE,
+        path: str = _PATH,
+        years: str = _YEARS,
         focus: str = typer.Option(..., "--focus", help="Focus economy (ISO3), e.g. CHN."),
         lang: str = typer.Option("en", "--lang", help="Language shown first: en or zh."),
         trade_db: Path = typer.Option(
@@ -32,7 +51,7 @@ def register(app: typer.Typer) -> None:
             "--cache-dir",
             help="Where per-year computations are cached (default ~/.cache/chainatlas/reports).",
         ),
-        no_cache: bool = typer.Option(False, "--no-cache", help="Recompute everything."),
+        no_cache: bool = _NO_CACHE,
         pdf: Path = typer.Option(
             None, "--pdf", help="Also print the report to this PDF (needs Chromium)."
         ),
@@ -49,17 +68,14 @@ def register(app: typer.Typer) -> None:
         """
         from chainatlas.reporting import build_report
 
-        if out.suffix.lower() not in (".html", ".htm"):
-            raise ChainAtlasError("the report output must end in .html", path=str(out))
-        if pdf is not None and pdf.suffix.lower() != ".pdf":
-            raise ChainAtlasError("the --pdf output must end in .pdf", path=str(pdf))
+        _check_page_outputs(out, pdf, "report")
         for given in (trade_db, scenario):
             if given is not None and not given.exists():
                 raise ChainAtlasError("no such file", path=str(given))
         from chainatlas.interfaces.cli.options import check_output
 
         check_output(out, source=source, path=path, trade_db=trade_db, scenario=scenario)
-        cache: Path | bool = False if no_cache else (cache_dir or True)
+        cache = _cache_setting(cache_dir, no_cache)
         with Progress(transient=True) as progress:
             task = progress.add_task("years", total=None)
             target = build_report(
@@ -87,11 +103,9 @@ def register(app: typer.Typer) -> None:
 
     @app.command("profile")
     def profile_command(
-        source: str = typer.Option(..., "--source", help="Table source, e.g. wiod2013."),
-        path: str = typer.Option(None, "--path", help="Directory or file of the tables."),
-        years: str = typer.Option(
-            None, "--years", "--year", help="Years, e.g. 1995-2011 (default: all available)."
-        ),
+        source: str = _SOURCE,
+        path: str = _PATH,
+        years: str = _YEARS,
         focus: str = typer.Option(..., "--focus", help="The economy (ISO3), e.g. CHN."),
         lang: str = typer.Option("en", "--lang", help="Language: en or zh."),
         out: Path = typer.Option(..., "--out", help="Output .html file."),
@@ -101,7 +115,7 @@ def register(app: typer.Typer) -> None:
         cache_dir: Path = typer.Option(
             None, "--cache-dir", help="Cache of per-year computations (shared with report)."
         ),
-        no_cache: bool = typer.Option(False, "--no-cache", help="Recompute everything."),
+        no_cache: bool = _NO_CACHE,
     ) -> None:
         """Write a one- or two-page country profile (headline indicators, trends, top partners
         and industries), in the manner of the OECD TiVA country notes.
@@ -111,11 +125,8 @@ def register(app: typer.Typer) -> None:
         """
         from chainatlas.reporting import build_profile
 
-        if out.suffix.lower() not in (".html", ".htm"):
-            raise ChainAtlasError("the profile output must end in .html", path=str(out))
-        if pdf is not None and pdf.suffix.lower() != ".pdf":
-            raise ChainAtlasError("the --pdf output must end in .pdf", path=str(pdf))
-        cache: Path | bool = False if no_cache else (cache_dir or True)
+        _check_page_outputs(out, pdf, "profile")
+        cache = _cache_setting(cache_dir, no_cache)
         target = build_profile(
             source, path, years, focus, lang, out, cache_dir=cache, pdf=pdf
         )
