@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.progress import Progress
 
 from chainatlas.errors import ChainAtlasError
 
@@ -76,6 +75,8 @@ def register(app: typer.Typer) -> None:
 
         check_output(out, source=source, path=path, trade_db=trade_db, scenario=scenario)
         cache = _cache_setting(cache_dir, no_cache)
+        from rich.progress import Progress  # 12 ms: only for the command that runs
+
         with Progress(transient=True) as progress:
             task = progress.add_task("years", total=None)
             target = build_report(
