@@ -189,3 +189,73 @@ def test_vulnerability_on_a_store_with_unspecified_areas(stores, tmp_path):
     products = pd.read_csv(tmp_path / "v" / "products.csv")
     assert "inf" not in (tmp_path / "v" / "products.csv").read_text().lower()
     assert products["hhi"].notna().all()
+
+
+DEGENERATE = {
+    "one flow": ([(2020, 1, 2, "10611", 5, "NA")], {1: "AAA", 2: "BBB"}),
+    "a product only from ANS": (
+        [(2020, 250, 2, "10611", 5, "NA"), (2020, 1, 2, "10612", 3, "NA")],
+        {1: "AAA", 2: "BBB", 250: "ANS"},
+    ),
+    "one exporter, two products, BBB exports back": (
+        [
+            (2020, 1, 2, "10611", 5, "NA"),
+            (2020, 1, 2, "10612", 3, "NA"),
+            (2020, 2, 1, "10612", 3, "NA"),
+        ],
+        {1: "AAA", 2: "BBB"},
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(DEGENERATE))
+def test_degenerate_stores_give_finite_results(make_store, case):
+    from chainatlas.trade import political_risk
+    from chainatlas.trade.indicators import CENTRALITY_VARIANTS
+
+    store = make_store(*DEGENERATE[case])
+    for variant in CENTRALITY_VARIANTS:
+        cent = export_centrality(store, [2020], variant=variant, universe="all")
+        assert len(cent) and cent["centrality"].between(0, 1).all()
+        _numeric_finite(cent)
+    _numeric_finite(exporter_shares(store, [2020], universe="all"))
+    _numeric_finite(importer_hhi(store, "BBB", [2020], universe="all"))
+    _numeric_finite(topk_counts(store, [2020], k=1, universe="all", high_centrality_quantile=0.5))
+    screen = strategic_dependency_screen(store, "BBB", 2020, universe="all")
+    _numeric_finite(screen, allowed_missing=("import_export_ratio",))
+    if "ANS" in case:  # BBB's 010611 comes from ANS alone: no supplier HHI, left out
+        assert screen["hs6"].tolist() == ["010612"]
+        assert "1 row(s) with no supplier" in screen.attrs["unspecified"]
+    assert 0.0 <= screen.attrs["dependent_value_share"] <= 1.0
+    result = vulnerability_screen(store, "BBB", [2020], universe="all")
+    for frame in (result.products, result.classes, result.chapters, result.thresholds):
+        _numeric_finite(frame)
+    distances = pd.DataFrame({"country_a": ["BBB"], "country_b": ["AAA"], "distance": [1.0]})
+    risk = political_risk(store, "BBB", distances, [2020], universe="all")
+    assert np.isfinite([risk["r_econ"], risk["r_pol"], risk["relative_increase"]]).all()
+    assert risk["relative_increase"] == 0.0  # one distance: min-max span 0, pi = 0
+
+
+def test_importer_supplied_only_by_unspecified_areas(make_store, tmp_path):
+    from safety_helpers import assert_one_line_error, cli
+
+    from chainatlas.errors import ChainAtlasError
+    from chainatlas.trade import political_risk
+
+    store = make_store(
+        [(2020, 250, 2, "10611", 5, "NA"), (2020, 1, 3, "10612", 3, "NA")],
+        {1: "AAA", 2: "BBB", 3: "CCC", 250: "ANS"},
+    )
+    assert importer_hhi(store, "BBB", [2020], universe="all").empty
+    distances = pd.DataFrame({"country_a": ["BBB"], "country_b": ["AAA"], "distance": [1.0]})
+    with pytest.raises(ChainAtlasError, match="no imports from a country"):
+        political_risk(store, "BBB", distances, [2020], universe="all")
+    store.close()
+    table = tmp_path / "d.csv"
+    distances.to_csv(table, index=False)
+    result = cli(
+        "trade", "supply-risk", "--db", str(store.path), "--importer", "BBB",
+        "--distances", str(table), "--universe", "all", "--out", str(tmp_path / "r.csv"),
+    )  # fmt: skip
+    assert_one_line_error(result, "no imports from a country")
+    assert not (tmp_path / "r.csv").exists()

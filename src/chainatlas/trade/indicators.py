@@ -765,7 +765,11 @@ def political_risk(
         [code],
     )
     if supplies.empty:
-        raise ChainAtlasError(f"{code} has no imports in the selected data", path=str(store.path))
+        raise ChainAtlasError(
+            f"{code} has no imports from a country in the selected data (unspecified areas "
+            "such as ANS are not suppliers)",
+            path=str(store.path),
+        )
     dmin, dmax = distances["distance"].min(), distances["distance"].max()
     span = dmax - dmin
     if missing_distance is not None and not dmin <= missing_distance <= dmax:
@@ -888,7 +892,7 @@ def _why_no_flows(store, base, exporter, importer, names) -> str:
 def _drop_unspecified_only(frame: pd.DataFrame, count: str, total: str, role: str) -> pd.DataFrame:
     """Drop the rows whose only partners are unspecified areas (their shares, HHI and
     centrality are undefined) and say so in ``attrs['unspecified']``."""
-    lost = frame[count].isna()
+    lost = frame[count].isna() | (frame[count] == 0)  # NULL from a join, 0 from a FILTER
     kept = frame.loc[~lost].reset_index(drop=True)
     kept[count] = kept[count].astype("int64")
     note = (
