@@ -259,3 +259,28 @@ def test_importer_supplied_only_by_unspecified_areas(make_store, tmp_path):
     )  # fmt: skip
     assert_one_line_error(result, "no imports from a country")
     assert not (tmp_path / "r.csv").exists()
+
+
+def test_an_unspecified_area_is_not_screened_as_an_importer(stores, tmp_path):
+    from safety_helpers import assert_one_line_error, cli
+
+    from chainatlas.errors import ChainAtlasError
+    from chainatlas.trade import grubel_lloyd_from_store
+
+    with_pseudo, _ = stores
+    calls = [
+        lambda: importer_hhi(with_pseudo, "ans", [2020], universe="all"),
+        lambda: vulnerability_screen(with_pseudo, "X837", [2020], universe="all"),
+        lambda: strategic_dependency_screen(with_pseudo, ["DDD", "ANS"], 2020, universe="all"),
+        lambda: grubel_lloyd_from_store(with_pseudo, "AAA", "ANS", [2020]),
+    ]
+    for call in calls:
+        with pytest.raises(ChainAtlasError, match="unspecified area"):
+            call()
+    with_pseudo.close()
+    result = cli(
+        "vulnerability", "--db", str(with_pseudo.path), "--importer", "ANS", "--year", "2020",
+        "--universe", "all", "--out", str(tmp_path / "v"),
+    )  # fmt: skip
+    assert_one_line_error(result, "ANS", "unspecified area")
+    assert not (tmp_path / "v").exists()

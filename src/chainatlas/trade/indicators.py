@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from chainatlas.errors import ChainAtlasError, ValidationError
-from chainatlas.trade.coverage import pseudo_sql, store_coverage
+from chainatlas.trade.coverage import is_pseudo_country, pseudo_sql, store_coverage
 from chainatlas.trade.network import hub_max_arrays, pagerank_max_arrays
 from chainatlas.trade.store import TradeStore
 
@@ -106,6 +106,18 @@ def _members(
     if not group.present:
         raise ChainAtlasError(f"no member of {group.name} has trade flows in the database")
     return group.name, list(group.present)
+
+
+def _country(code: str, role: str) -> str:
+    """``code`` upper-cased; an unspecified area (ANS, X837, …) is refused: it has no
+    imports or exports of its own to screen."""
+    text = str(code).strip().upper()
+    if is_pseudo_country(text):
+        raise ChainAtlasError(
+            f"{role} {text} is an unspecified area or residual region, not a country: "
+            "indicators do not screen it"
+        )
+    return text
 
 
 def _in_list(codes: Sequence[str]) -> str:
@@ -250,7 +262,7 @@ def importer_hhi(
     (``unspecified_value``) and a product imported only from them is left out (``attrs``).
     """
     base, vintage, _chosen = _base(store, vintage, years, universe)
-    code = importer.strip().upper()
+    code = _country(importer, "importer")
     unspecified = pseudo_sql("exporter")
     frame = store.sql(
         f"""
@@ -435,7 +447,7 @@ def vulnerability_screen(
     for q in (centrality_quantile, hhi_quantile):
         if not 0.0 <= q <= 1.0:
             raise ChainAtlasError(f"quantile {q} outside [0, 1]")
-    code = importer.strip().upper()
+    code = _country(importer, "importer")
     cent = export_centrality(store, years, variant=centrality, vintage=vintage, universe=universe)
     vintage_used = store.resolve_vintage(vintage)
     hhi = importer_hhi(store, code, years, vintage=vintage_used, universe=universe)
@@ -585,6 +597,8 @@ def strategic_dependency_screen(
             bounds = "between 0 and 1" if upper == 1.0 else "a number >= 0"
             raise ChainAtlasError(f"{option} must be {bounds}, got {value:g}")
     name, members = _members(store, importer, year)
+    for member in members:
+        _country(member, "importer")
     base, vintage, _chosen = _base(store, vintage, [year], universe)
     group = _in_list(members)
     unspecified = pseudo_sql("exporter")
@@ -749,7 +763,7 @@ def political_risk(
     nor in the world shares q (they have no political distance).
     """
     distances = validate_distances(distances)
-    code = importer.strip().upper()
+    code = _country(importer, "importer")
     base, vintage, chosen = _base(store, vintage, years, universe)
     supplies = store.sql(
         f"""
