@@ -82,3 +82,23 @@ def test_persistent_memo_sees_an_edit_that_restores_size_and_mtime(tmp_path):
     second = unit_fingerprint(_unit(root), memo=again)
     assert second["inputs"]["2020/Z.csv"] == _sha256(root / "2020" / "Z.csv")
     assert second != first
+
+
+def test_large_parameter_directories_are_bounded_and_still_see_edits(tmp_path, monkeypatch):
+    from chainatlas.execution import fingerprint
+
+    root = _panel(tmp_path / "panel")
+    data = tmp_path / "data"
+    data.mkdir()
+    for name in ("a.csv", "b.csv", "c.csv"):
+        (data / name).write_text(f"{name}\n")
+    monkeypatch.setattr(fingerprint, "_PARAM_HASH_BUDGET", 7)  # a.csv fits, b.csv does not
+    unit = _unit(root, kwargs={"data": data})
+    first = unit_fingerprint(unit)["inputs"]["param kwargs.data"]
+    assert first["a.csv"] == _sha256(data / "a.csv")
+    assert isinstance(first["b.csv"], list)  # by stat key past the budget
+    _same_size_same_mtime(data / "b.csv", "B.csv\n")
+    assert unit_fingerprint(unit)["inputs"]["param kwargs.data"]["b.csv"] != first["b.csv"]
+    monkeypatch.setattr(fingerprint, "_MAX_LISTED_FILES", 2)
+    capped = unit_fingerprint(unit)["inputs"]["param kwargs.data"]
+    assert sorted(capped) == ["a.csv", "b.csv", "…"]

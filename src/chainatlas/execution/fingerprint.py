@@ -12,7 +12,12 @@ Every input file that determines the result enters by its content hash (SHA-256)
   concordances, ``meta.toml``, a one-year table's ``Z.csv``); other years' files are left out;
 * files and directories named in the unit's parameters (a groups file, a scenario file, a
   concordance directory passed to a per-year function): a parameter that is a path object,
-  or a string with a path separator or a file suffix naming something that exists.
+  or a string with a path separator or a file suffix naming something that exists. In a
+  directory named that way, the files past the first GiB enter by (device, inode, size,
+  mtime_ns, ctime_ns) instead — as safe (ctime cannot be set back), only not portable.
+
+A directory is walked for at most 5,000 files (hidden files and ``_chainatlas`` folders
+skipped, the run's own output directory pruned); a larger tree is marked "more files".
 
 Hashes are memoised by (device, inode, size, mtime_ns, ctime_ns), the table cache's key
 (``chainatlas.sources.cache._HashMemo``): within the process, and across runs in the output
@@ -32,6 +37,8 @@ from typing import Any, Protocol
 from chainatlas.execution.units import WorkUnit
 
 _MAX_LISTED_FILES = 5000
+# Bytes of a directory named in the parameters hashed by content; later files enter by stat.
+_PARAM_HASH_BUDGET = 1 << 30
 _ANY_YEAR = re.compile(r"(?<!\d)(?:1[89]\d\d|20\d\d)(?!\d)")
 _PATH_LIKE_TEXT = re.compile(r"[/\\]|\.[A-Za-z0-9]{1,8}$")
 
@@ -80,25 +87,65 @@ def _skipped(name: str) -> bool:
     return name.startswith(("_chainatlas/", ".")) or "/." in name or "/_chainatlas/" in name
 
 
+def _files(path: Path, exclude: Path | None) -> tuple[list[Path], bool]:
+    """Files under ``path`` in a fixed order, without hidden files, ``_chainatlas`` folders
+    and ``exclude`` (pruned while walking); stops after ``_MAX_LISTED_FILES`` (True = more),
+    so a parameter naming a huge tree costs a bounded walk."""
+    files: list[Path] = []
+    for root, dirs, names in os.walk(path):
+        here = Path(root)
+        dirs[:] = sorted(
+            d
+            for d in dirs
+            if not d.startswith(".")
+            and d != "_chainatlas"
+            and (exclude is None or (here / d).resolve() != exclude)
+        )
+        for name in sorted(names):
+            if name.startswith(".") or not (here / name).is_file():
+                continue
+            if len(files) >= _MAX_LISTED_FILES:
+                return files, True
+            files.append(here / name)
+    return files, False
+
+
+def _stat_entry(path: Path) -> list[int]:
+    """(device, inode, size, mtime_ns, ctime_ns): changes with every write (ctime cannot be
+    set back), so never misses an edit; it may change without one (chmod, a copy)."""
+    from chainatlas.sources.cache import _stat_key
+
+    return _stat_key(path.stat())
+
+
 def _tree(
-    path: Path, memo: HashMemo | None, exclude: Path | None, year: int | None
+    path: Path,
+    memo: HashMemo | None,
+    exclude: Path | None,
+    year: int | None,
+    hash_budget: int | None = None,
 ) -> dict[str, Any]:
     """Content hashes of the files under ``path`` (those of ``year`` and those without a
-    year when ``year`` is given)."""
+    year when ``year`` is given). Past ``hash_budget`` bytes, files enter by their stat key
+    (a parameter naming a large data directory costs no hashing of all of it)."""
     year_pattern = re.compile(rf"(?<!\d){year}(?!\d)") if year is not None else None
     found: dict[str, Any] = {}
-    for index, file in enumerate(sorted(p for p in path.rglob("*") if p.is_file())):
-        if index >= _MAX_LISTED_FILES:
-            found["…"] = "more files"
-            break
+    files, more = _files(path, exclude)
+    hashed = 0
+    for file in files:
         name = file.relative_to(path).as_posix()
         if _skipped(name):
             continue
-        if exclude is not None and exclude in file.parents:
-            continue  # the run's own output directory inside the input directory
         if year_pattern is not None and not year_pattern.search(name) and _ANY_YEAR.search(name):
             continue  # another year's file: it does not enter this year's result
+        if hash_budget is not None:
+            hashed += file.stat().st_size
+            if hashed > hash_budget:
+                found[name] = _stat_entry(file)
+                continue
         found[name] = file_hash(file, memo)
+    if more:
+        found["…"] = f"more than {_MAX_LISTED_FILES} files"
     return found
 
 
@@ -155,7 +202,7 @@ def _param_inputs(
             if path.is_file():
                 inputs[label] = file_hash(path, memo)
             else:
-                inputs[label] = _tree(path, memo, exclude, None)
+                inputs[label] = _tree(path, memo, exclude, None, _PARAM_HASH_BUDGET)
         except OSError as exc:
             inputs[label] = f"unreadable: {exc.strerror or exc}"
     return inputs
