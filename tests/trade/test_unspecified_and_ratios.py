@@ -178,12 +178,17 @@ def test_vulnerability_on_a_store_with_unspecified_areas(stores, tmp_path):
     result = vulnerability_screen(with_pseudo, "DDD", [2020], universe="all")
     assert not set(result.products["top_supplier"]) & {"ANS", "X837"}
     _numeric_finite(result.products)
+    notes = result.parameters["unspecified_areas"]
+    assert "1 row(s) with no exporter" in notes["centrality"]  # 010129, ANS alone
+    assert "not counted as suppliers" in notes["import_concentration"]
     with_pseudo.close()
     code, _, err = cli(
         "vulnerability", "--db", str(with_pseudo.path), "--importer", "DDD", "--year", "2020",
         "--universe", "all", "--format", "csv", "--out", str(tmp_path / "v"),
     )  # fmt: skip
     assert code == 0, err
+    parameters = (tmp_path / "v" / "parameters.json").read_text()
+    assert "no exporter but unspecified areas" in parameters
     counts = pd.read_csv(tmp_path / "v" / "top3_counts.csv")
     assert not set(counts["exporter"]) & {"ANS", "X837"}
     products = pd.read_csv(tmp_path / "v" / "products.csv")

@@ -535,6 +535,10 @@ def vulnerability_screen(
             "centrality_quantile": centrality_quantile,
             "hhi_quantile": hhi_quantile,
             "universe": universe.describe() if hasattr(universe, "describe") else universe,
+            "unspecified_areas": {
+                "centrality": cent.attrs.get("unspecified"),
+                "import_concentration": hhi.attrs.get("unspecified"),
+            },
             **_attach_coverage({}, store, vintage_used, sorted(products["year"].unique().tolist())),
         },
     )
