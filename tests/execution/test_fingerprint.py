@@ -102,3 +102,14 @@ def test_large_parameter_directories_are_bounded_and_still_see_edits(tmp_path, m
     monkeypatch.setattr(fingerprint, "_MAX_LISTED_FILES", 2)
     capped = unit_fingerprint(unit)["inputs"]["param kwargs.data"]
     assert sorted(capped) == ["a.csv", "b.csv", "…"]
+
+
+def test_the_runs_own_output_directory_in_the_parameters_is_no_input(tmp_path):
+    root = _panel(tmp_path / "panel")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "results.duckdb").write_text("changes every run")
+    unit = _unit(root, kwargs={"out": str(out), "log": str(out / "log.txt")})
+    (out / "log.txt").write_text("x")
+    inputs = unit_fingerprint(unit, exclude=out.resolve())["inputs"]
+    assert not any(k.startswith("param") for k in inputs)

@@ -197,6 +197,8 @@ def _param_inputs(
 ) -> dict[str, Any]:
     inputs: dict[str, Any] = {}
     for name, path in _param_paths(params):
+        if exclude is not None and (path == exclude or exclude in path.parents):
+            continue  # the run's own output directory (or a file in it) is no input
         label = f"param {name}"
         try:
             if path.is_file():
