@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import traceback
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
@@ -76,3 +77,22 @@ def assert_one_line_error(result: tuple[int, str, str], *needles: str) -> str:
 def finite(frame: pd.DataFrame) -> bool:
     numeric = frame.select_dtypes("number")
     return bool(np.isfinite(numeric.to_numpy(dtype=float)).all())
+
+
+def output_times_factor(model, factor_file: str) -> pd.DataFrame:
+    """A per-year function reading a side file (like a groups or scenario file) by path."""
+    factor = float(Path(factor_file).read_text().strip())
+    return pd.DataFrame({"year": [model.year], "value": [factor * float(model.x.sum())]})
+
+
+def edit_keeping_size_and_mtime(path: Path, old: bytes, new: bytes) -> None:
+    """Replace the first ``old`` by ``new`` (same length), then restore the mtime: only the
+    content (and the ctime, which no user call can restore) tells the edit apart."""
+    assert len(old) == len(new)
+    before = path.stat()
+    data = path.read_bytes()
+    assert old in data, old
+    path.write_bytes(data.replace(old, new, 1))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = path.stat()
+    assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)

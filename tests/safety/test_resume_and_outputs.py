@@ -16,7 +16,13 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
-from safety_helpers import assert_one_line_error, cli, scale_z, write_wide
+from safety_helpers import (
+    assert_one_line_error,
+    cli,
+    edit_keeping_size_and_mtime,
+    scale_z,
+    write_wide,
+)
 
 from chainatlas.execution.store import PART_FILE, PartitionStore
 
@@ -118,6 +124,58 @@ def test_marker_records_the_fingerprint(tmp_path):
     fingerprint = json.loads(marker.read_text())["fingerprint"]
     assert fingerprint["source"] == "generic" and fingerprint["params"]["level"] == "country"
     assert "2020/Z.csv" in fingerprint["inputs"] and fingerprint["code_version"]
+
+
+def _bump_first_value(z_csv: Path) -> None:
+    """Change the leading digit of Z's first value, keeping the file's size and mtime."""
+    line = z_csv.read_bytes().split(b"\n")[1]
+    cell = line.split(b",")[1]
+    digit = b"8" if cell[:1] == b"9" else b"9"
+    edit_keeping_size_and_mtime(z_csv, line, line.replace(cell, digit + cell[1:], 1))
+
+
+def test_same_size_same_mtime_edit_of_a_yearless_table_file_recomputes(tmp_path):
+    """A one-year table whose file names carry no year (Z.csv, meta.toml with year = 2020):
+    those files used to enter the fingerprint by size and mtime only."""
+    table, out = write_wide(tmp_path / "t", year=2020), tmp_path / "out"
+    code, stdout, err = decompose(table, out, year="2020")
+    assert code == 0, err
+    first = results(out)
+    assert decompose(table, out, year="2020")[1].count("already done") == 1
+    _bump_first_value(table / "Z.csv")
+    code, stdout, err = decompose(table, out, year="2020")
+    assert code == 0, err
+    assert "1 recomputed" in stdout and "Z.csv" in err, stdout + err
+    second = results(out)
+    fresh = tmp_path / "fresh"
+    assert decompose(table, fresh, year="2020")[0] == 0
+    pd.testing.assert_frame_equal(second, results(fresh))
+    assert not np.array_equal(second["value"].to_numpy(), first["value"].to_numpy())
+
+
+def test_same_size_same_mtime_edit_of_a_file_named_in_the_options_recomputes(tmp_path):
+    """A side file a per-year function reads (like a groups or scenario file), named in
+    its keyword arguments, enters the fingerprint by content."""
+    from chainatlas.execution import run_per_year
+
+    table, factor = write_wide(tmp_path / "t", year=2020), tmp_path / "factor.txt"
+    factor.write_text("2.0\n")
+
+    def run():
+        return run_per_year(
+            "safety_helpers:output_times_factor", task="scaled", source="generic",
+            path=table, years=[2020], kwargs={"factor_file": str(factor)},
+            out_dir=tmp_path / "out", progress=False,
+        )  # fmt: skip
+
+    first = run()
+    base = first.read("scaled")["value"].iloc[0]
+    assert run().skipped  # unchanged: not recomputed
+    edit_keeping_size_and_mtime(factor, b"2.0", b"3.0")
+    third = run()
+    assert third.computed and third.recomputed, third
+    assert "factor_file" in next(iter(third.recomputed.values()))
+    assert third.read("scaled")["value"].iloc[0] == pytest.approx(base * 3.0 / 2.0, rel=1e-12)
 
 
 def test_unwritable_output_directory_is_one_error(tmp_path):

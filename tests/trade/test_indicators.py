@@ -215,13 +215,22 @@ def test_four_classes_partition_imports_on_baci_extract(baci_store):
     assert set(products["hs6"]) <= set(universe["hs6"])
 
 
+# Atlas' "areas not specified": part of world trade, never an exporter or a network node.
+ATLAS_UNSPECIFIED = "ANS"
+
+
 def test_lithium_centrality_matches_csv(lithium_store, lithium_rows):
     exports: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for r in lithium_rows:
         if float(r["export_value"]) > 0:
             exports[int(r["year"])][r["location_code"]] += float(r["export_value"])
     cent = export_centrality(lithium_store).set_index("year")
+    assert any(ATLAS_UNSPECIFIED in e for e in exports.values())  # the case is exercised
     for year, by_exporter in exports.items():
+        world = sum(by_exporter.values())
+        unspecified = by_exporter.pop(ATLAS_UNSPECIFIED, 0.0)
+        assert cent.loc[year, "world_value"] == pytest.approx(world, rel=1e-12)
+        assert cent.loc[year, "unspecified_value"] == pytest.approx(unspecified, abs=1e-6)
         values = np.array(list(by_exporter.values()))
         shares = values / values.sum()
         n = len(shares)
@@ -240,6 +249,7 @@ def _dense_network(rows, year):
             int(r["year"]) == year
             and float(r["export_value"]) > 0
             and (r["location_code"] != r["partner_code"])
+            and ATLAS_UNSPECIFIED not in (r["location_code"], r["partner_code"])
         ):
             edges[(r["location_code"], r["partner_code"])] += float(r["export_value"])
     nodes = sorted({a for a, _ in edges} | {b for _, b in edges})
@@ -316,13 +326,14 @@ def test_eu_screen_on_lithium_matches_csv(lithium_store, lithium_rows):
             continue
         src_in, dst_in = r["location_code"] in EU27, r["partner_code"] in EU27
         if dst_in and not src_in:
-            extra[r["location_code"]] += v
+            extra[r["location_code"]] += v  # ANS is an extra-group origin of imports
         elif dst_in and src_in and r["location_code"] != r["partner_code"]:
             intra += v
         elif src_in and not dst_in:
             extra_exports += v
     total = sum(extra.values())
-    hhi = sum((v / total) ** 2 for v in extra.values())
+    countries = {c: v for c, v in extra.items() if c != ATLAS_UNSPECIFIED}
+    hhi = sum((v / sum(countries.values())) ** 2 for v in countries.values())
     screen = strategic_dependency_screen(lithium_store, EU27, 2018).iloc[0]
     assert screen["extra_imports"] == pytest.approx(total, rel=1e-12)
     assert screen["intra_imports"] == pytest.approx(intra, rel=1e-12)

@@ -4,67 +4,210 @@ A unit's completion marker records its fingerprint; a re-run whose fingerprint d
 table, an edited input file, other loader options, a new chainatlas version) recomputes the
 unit instead of reporting the stale result as done.
 
-Hashing every file of a table directory each run would cost seconds on a panel of large
-files, so the files that belong to the unit's year (the year in their path) and every file of a
-single-file input are hashed by content (BLAKE2b, cached by size and mtime within the
-process); files of other years are left out, and the remaining files of a directory (code
-lists, meta.toml) enter by name, size and modification time.
+Every input file that determines the result enters by its content hash (SHA-256):
+
+* the files the source says it reads for the year (``input_files`` of the registered source),
+  or else every file of a single-file input and, in a directory, the files of the unit's
+  year (the year in their path) and the files without any year in their path (code lists,
+  concordances, ``meta.toml``, a one-year table's ``Z.csv``); other years' files are left out;
+* files and directories named in the unit's parameters (a groups file, a scenario file, a
+  concordance directory passed to a per-year function): a parameter that is a path object,
+  or a string with a path separator or a file suffix naming something that exists. In a
+  directory named that way, the files past the first GiB enter by (device, inode, size,
+  mtime_ns, ctime_ns) instead — as safe (ctime cannot be set back), only not portable.
+
+A directory is walked for at most 5,000 files (hidden files and ``_chainatlas`` folders
+skipped, the run's own output directory pruned); a larger tree is marked "more files".
+
+Hashes are memoised by (device, inode, size, mtime_ns, ctime_ns), the table cache's key
+(``chainatlas.sources.cache._HashMemo``): within the process, and across runs in the output
+directory's ``_chainatlas/file-hashes.json`` when the runner passes its memo. Restoring a
+file's size and modification time after an edit (``os.utime``) still changes its ctime, so
+the file is hashed again and the edit is seen.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
+import os
 import re
-from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from chainatlas.execution.units import WorkUnit
 
 _MAX_LISTED_FILES = 5000
+# Bytes of a directory named in the parameters hashed by content; later files enter by stat.
+_PARAM_HASH_BUDGET = 1 << 30
 _ANY_YEAR = re.compile(r"(?<!\d)(?:1[89]\d\d|20\d\d)(?!\d)")
+_PATH_LIKE_TEXT = re.compile(r"[/\\]|\.[A-Za-z0-9]{1,8}$")
 
 
-@lru_cache(maxsize=256)
-def _content_hash(path: str, size: int, mtime_ns: int) -> str:
-    digest = hashlib.blake2b(digest_size=16)
-    with open(path, "rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
+class HashMemo(Protocol):
+    def digest(self, path: Path) -> str: ...
 
 
-def file_hash(path: Path) -> str:
-    """Content hash of one file (cached per process while its size and mtime are unchanged)."""
-    stat = path.stat()
-    return _content_hash(str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+class _ProcessMemo:
+    """The in-process memo used when no persistent one is given (same key as the cache's)."""
+
+    def __init__(self) -> None:
+        self.entries: dict[str, tuple[list[int], str]] = {}
+
+    def digest(self, path: Path) -> str:
+        from chainatlas.sources.cache import _hash_file, _stat_key
+
+        name = str(path.resolve())
+        before = os.stat(path)
+        known = self.entries.get(name)
+        if known is not None and known[0] == _stat_key(before):
+            return known[1]
+        digest = _hash_file(path)
+        if _stat_key(os.stat(path)) == _stat_key(before):  # not written to while hashing
+            self.entries[name] = (_stat_key(before), digest)
+        return digest
 
 
-def _inputs(path: Path, year: int, exclude: Path | None = None) -> dict[str, Any]:
+_PROCESS_MEMO = _ProcessMemo()
+
+
+def file_hash(path: Path, memo: HashMemo | None = None) -> str:
+    """Content hash of one file (memoised while its device, inode, size, mtime and ctime
+    are unchanged)."""
+    return (memo or _PROCESS_MEMO).digest(Path(path))
+
+
+def persistent_memo(directory: Path) -> Any:
+    """A hash memo kept in ``directory`` (``file-hashes.json``); call ``save()`` after use."""
+    from chainatlas.sources.cache import _HashMemo
+
+    return _HashMemo(Path(directory))
+
+
+def _skipped(name: str) -> bool:
+    return name.startswith(("_chainatlas/", ".")) or "/." in name or "/_chainatlas/" in name
+
+
+def _files(path: Path, exclude: Path | None) -> tuple[list[Path], bool]:
+    """Files under ``path`` in a fixed order, without hidden files, ``_chainatlas`` folders
+    and ``exclude`` (pruned while walking); stops after ``_MAX_LISTED_FILES`` (True = more),
+    so a parameter naming a huge tree costs a bounded walk."""
+    files: list[Path] = []
+    for root, dirs, names in os.walk(path):
+        here = Path(root)
+        dirs[:] = sorted(
+            d
+            for d in dirs
+            if not d.startswith(".")
+            and d != "_chainatlas"
+            and (exclude is None or (here / d).resolve() != exclude)
+        )
+        for name in sorted(names):
+            if name.startswith(".") or not (here / name).is_file():
+                continue
+            if len(files) >= _MAX_LISTED_FILES:
+                return files, True
+            files.append(here / name)
+    return files, False
+
+
+def _stat_entry(path: Path) -> list[int]:
+    """(device, inode, size, mtime_ns, ctime_ns): changes with every write (ctime cannot be
+    set back), so never misses an edit; it may change without one (chmod, a copy)."""
+    from chainatlas.sources.cache import _stat_key
+
+    return _stat_key(path.stat())
+
+
+def _tree(
+    path: Path,
+    memo: HashMemo | None,
+    exclude: Path | None,
+    year: int | None,
+    hash_budget: int | None = None,
+) -> dict[str, Any]:
+    """Content hashes of the files under ``path`` (those of ``year`` and those without a
+    year when ``year`` is given). Past ``hash_budget`` bytes, files enter by their stat key
+    (a parameter naming a large data directory costs no hashing of all of it)."""
+    year_pattern = re.compile(rf"(?<!\d){year}(?!\d)") if year is not None else None
+    found: dict[str, Any] = {}
+    files, more = _files(path, exclude)
+    hashed = 0
+    for file in files:
+        name = file.relative_to(path).as_posix()
+        if _skipped(name):
+            continue
+        if year_pattern is not None and not year_pattern.search(name) and _ANY_YEAR.search(name):
+            continue  # another year's file: it does not enter this year's result
+        if hash_budget is not None:
+            hashed += file.stat().st_size
+            if hashed > hash_budget:
+                found[name] = _stat_entry(file)
+                continue
+        found[name] = file_hash(file, memo)
+    if more:
+        found["…"] = f"more than {_MAX_LISTED_FILES} files"
+    return found
+
+
+def _inputs(
+    path: Path,
+    year: int,
+    exclude: Path | None = None,
+    memo: HashMemo | None = None,
+    declared: list[Path] | None = None,
+) -> dict[str, Any]:
+    if declared is not None:  # the source names the files it reads for this year
+        root = path if path.is_dir() else path.parent
+        return {
+            (f.relative_to(root).as_posix() if root in f.parents else str(f)): file_hash(f, memo)
+            for f in (Path(x).resolve() for x in declared)
+        }
     if path.is_file():
-        return {path.name: file_hash(path)}
+        return {path.name: file_hash(path, memo)}
     if not path.is_dir():
         return {"missing": str(path)}
-    year_pattern = re.compile(rf"(?<!\d){year}(?!\d)")
-    found: dict[str, Any] = {}
-    for index, file in enumerate(sorted(p for p in path.rglob("*") if p.is_file())):
-        if index >= _MAX_LISTED_FILES:
-            found["…"] = "more files"
-            break
-        name = file.relative_to(path).as_posix()
-        if name.startswith(("_chainatlas/", ".")) or "/." in name or "/_chainatlas/" in name:
-            continue
-        if exclude is not None and exclude in file.parents:
-            continue  # the run's own output directory inside the input directory
-        if year_pattern.search(name):
-            found[name] = file_hash(file)
-        elif _ANY_YEAR.search(name):
-            continue  # another year's file: it does not enter this year's result
-        else:
-            stat = file.stat()
-            found[name] = [stat.st_size, stat.st_mtime_ns]
+    return _tree(path, memo, exclude, year)
+
+
+def _param_paths(value: Any, where: str = "") -> list[tuple[str, Path]]:
+    """(parameter name, path) for every parameter value that names an existing file or
+    directory (path objects always; strings only when they look like a path)."""
+    found: list[tuple[str, Path]] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found += _param_paths(item, f"{where}.{key}" if where else str(key))
+    elif isinstance(value, list | tuple | set | frozenset):
+        items = sorted(value, key=str) if isinstance(value, set | frozenset) else value
+        for index, item in enumerate(items):
+            found += _param_paths(item, f"{where}[{index}]")
+    elif isinstance(value, os.PathLike) or (
+        isinstance(value, str) and 0 < len(value) < 4096 and _PATH_LIKE_TEXT.search(value)
+    ):
+        try:
+            path = Path(os.fspath(value)).expanduser()
+            if path.exists():
+                found.append((where, path.resolve()))
+        except (OSError, ValueError, TypeError):
+            pass
     return found
+
+
+def _param_inputs(
+    params: dict[str, Any], memo: HashMemo | None, exclude: Path | None
+) -> dict[str, Any]:
+    inputs: dict[str, Any] = {}
+    for name, path in _param_paths(params):
+        if exclude is not None and (path == exclude or exclude in path.parents):
+            continue  # the run's own output directory (or a file in it) is no input
+        label = f"param {name}"
+        try:
+            if path.is_file():
+                inputs[label] = file_hash(path, memo)
+            else:
+                inputs[label] = _tree(path, memo, exclude, None, _PARAM_HASH_BUDGET)
+        except OSError as exc:
+            inputs[label] = f"unreadable: {exc.strerror or exc}"
+    return inputs
 
 
 def code_version() -> str:
@@ -76,26 +219,39 @@ def code_version() -> str:
         return "unknown"
 
 
-def unit_fingerprint(unit: WorkUnit, exclude: Path | None = None) -> dict[str, Any]:
+def unit_fingerprint(
+    unit: WorkUnit, exclude: Path | None = None, memo: HashMemo | None = None
+) -> dict[str, Any]:
     """The fingerprint of ``unit`` (JSON-serialisable; compare with ``==``).
 
     ``exclude``: the output directory of the run, left out when it lies inside the input
-    directory (its own files change with every run)."""
+    directory (its own files change with every run). ``memo``: a hash memo to reuse across
+    calls and runs (see :func:`persistent_memo`); the process-wide one otherwise."""
     inputs: dict[str, Any] = {}
     resolved: str | None = unit.path
+    input_files = None
     try:
         from chainatlas.sources.paths import resolve_path
         from chainatlas.sources.registry import get_source
 
         source = get_source(unit.source)
         resolved = str(resolve_path(source.name, unit.path))
+        input_files = source.input_files
     except Exception:  # an unknown source fails later, in the unit itself, with its message
         pass
     if resolved is not None:
+        path = Path(resolved).expanduser().resolve()
+        declared = None
+        if input_files is not None:
+            try:
+                declared = list(input_files(path, unit.year))
+            except Exception:  # e.g. no file for the year: the unit reports it when it runs
+                declared = None
         try:
-            inputs = _inputs(Path(resolved).expanduser().resolve(), unit.year, exclude)
+            inputs = _inputs(path, unit.year, exclude, memo, declared)
         except OSError as exc:
             inputs = {"unreadable": f"{resolved}: {exc.strerror or exc}"}
+    inputs.update(_param_inputs(unit.params, memo, exclude))
     params = json.loads(json.dumps(unit.params, sort_keys=True, default=_name_of))
     return {
         "task": unit.task,
@@ -138,4 +294,10 @@ def describe_difference(old: dict[str, Any] | None, new: dict[str, Any]) -> str:
     return "; ".join(reasons) or "the inputs differ"
 
 
-__all__ = ["code_version", "describe_difference", "file_hash", "unit_fingerprint"]
+__all__ = [
+    "code_version",
+    "describe_difference",
+    "file_hash",
+    "persistent_memo",
+    "unit_fingerprint",
+]

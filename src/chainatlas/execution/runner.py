@@ -115,11 +115,19 @@ def run_units(
     fingerprints: dict[str, dict] = {}
     pending = list(units)
     if store is not None:
-        from chainatlas.execution.fingerprint import unit_fingerprint
+        from chainatlas.execution.fingerprint import persistent_memo, unit_fingerprint
+        from chainatlas.execution.store import META_DIR
 
         store.prepare()
+        # file hashes are remembered in the output directory (keyed by device, inode, size,
+        # mtime and ctime), so a re-run hashes only the inputs that changed
+        memo = persistent_memo(store.root / META_DIR)
+        try:
+            for unit in units:
+                fingerprints[unit.key] = unit_fingerprint(unit, exclude=store.root, memo=memo)
+        finally:
+            memo.save()
         for unit in units:
-            fingerprints[unit.key] = unit_fingerprint(unit, exclude=store.root)
             state, reason = store.status(unit, fingerprints[unit.key])
             if state == "done":
                 skipped.append(unit.key)

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from chainatlas.errors import ChainAtlasError, ValidationError
-from chainatlas.trade.coverage import pseudo_sql, store_coverage
+from chainatlas.trade.coverage import is_pseudo_country, pseudo_sql, store_coverage
 from chainatlas.trade.network import hub_max_arrays, pagerank_max_arrays
 from chainatlas.trade.store import TradeStore
 
@@ -108,6 +108,18 @@ def _members(
     return group.name, list(group.present)
 
 
+def _country(code: str, role: str) -> str:
+    """``code`` upper-cased; an unspecified area (ANS, X837, …) is refused: it has no
+    imports or exports of its own to screen."""
+    text = str(code).strip().upper()
+    if is_pseudo_country(text):
+        raise ChainAtlasError(
+            f"{role} {text} is an unspecified area or residual region, not a country: "
+            "indicators do not screen it"
+        )
+    return text
+
+
 def _in_list(codes: Sequence[str]) -> str:
     clean = [c.replace("'", "''") for c in codes]
     if not clean:
@@ -131,21 +143,24 @@ def exporter_shares(
     """Exporter shares and ranks per product (and year, unless ``pooled``).
 
     Columns: year (0 when pooled), hs6, exporter, value, share, rank (1 = largest; ties share
-    the best rank), n_exporters. Shares of a product sum to 1.
+    the best rank), n_exporters. Shares of a product sum to 1 over countries: unspecified
+    areas (ANS, areas nes, …) are not exporters (``attrs['unspecified']`` gives their share).
     """
     base, vintage, _chosen = _base(store, vintage, years, universe)
     year_expr = "0" if pooled else "year"
     product_filter = f"AND hs6 IN {_in_list(products)}" if products is not None else ""
-    return store.sql(f"""
+    frame = store.sql(f"""
         WITH x AS (
             SELECT {year_expr} AS year, hs6, exporter, sum(value) AS value
-            FROM {base} b WHERE true {product_filter}
+            FROM {base} b WHERE NOT {pseudo_sql("exporter")} {product_filter}
             GROUP BY ALL)
         SELECT year, hs6, exporter, value,
                value / sum(value) OVER (PARTITION BY year, hs6) AS share,
                rank() OVER (PARTITION BY year, hs6 ORDER BY value DESC) AS rank,
                count(*) OVER (PARTITION BY year, hs6) AS n_exporters
         FROM x ORDER BY year, hs6, rank, exporter""")
+    frame.attrs["unspecified"] = _unspecified_note(store, base, "exporter", product_filter)
+    return frame
 
 
 def topk_counts(
@@ -241,25 +256,37 @@ def importer_hhi(
 ) -> pd.DataFrame:
     """HHI of supplier shares per product and year for one importer (METHODS §10.3).
 
-    Columns: year, hs6, hs2, import_value, n_suppliers, hhi, top_supplier, top_share.
-    HHI lies in [1/n_suppliers, 1].
+    Columns: year, hs6, hs2, import_value, n_suppliers, hhi, top_supplier, top_share,
+    unspecified_value. HHI lies in [1/n_suppliers, 1]. Unspecified areas (ANS, areas nes, …)
+    are not suppliers: shares are over countries, ``import_value`` includes their value
+    (``unspecified_value``) and a product imported only from them is left out (``attrs``).
     """
     base, vintage, _chosen = _base(store, vintage, years, universe)
-    code = importer.strip().upper()
+    code = _country(importer, "importer")
+    unspecified = pseudo_sql("exporter")
     frame = store.sql(
         f"""
         WITH m AS (
             SELECT year, hs6, any_value(hs2) AS hs2, exporter, sum(value) AS value
             FROM {base} b WHERE importer = ? AND exporter <> importer GROUP BY year, hs6,
             exporter),
+        t AS (
+            SELECT year, hs6, any_value(hs2) AS hs2, sum(value) AS import_value,
+                   coalesce(sum(value) FILTER (WHERE {unspecified}), 0) AS unspecified_value
+            FROM m GROUP BY year, hs6),
         s AS (
-            SELECT *, value / sum(value) OVER (PARTITION BY year, hs6) AS share FROM m)
-        SELECT year, hs6, any_value(hs2) AS hs2, sum(value) AS import_value,
-               count(*) AS n_suppliers, sum(share * share) AS hhi,
-               arg_max(exporter, value) AS top_supplier, max(share) AS top_share
-        FROM s GROUP BY year, hs6 ORDER BY year, hs6""",
+            SELECT *, value / sum(value) OVER (PARTITION BY year, hs6) AS share FROM m
+            WHERE NOT {unspecified}),
+        c AS (
+            SELECT year, hs6, count(*) AS n_suppliers, sum(share * share) AS hhi,
+                   arg_max(exporter, value) AS top_supplier, max(share) AS top_share
+            FROM s GROUP BY year, hs6)
+        SELECT t.year, t.hs6, t.hs2, t.import_value, c.n_suppliers, c.hhi, c.top_supplier,
+               c.top_share, t.unspecified_value
+        FROM t LEFT JOIN c USING (year, hs6) ORDER BY t.year, t.hs6""",
         [code],
     )
+    frame = _drop_unspecified_only(frame, "n_suppliers", "import_value", "supplier")
     if frame.empty and code not in store.countries():
         raise ChainAtlasError(
             f"importer {importer!r} has no flows in {vintage}", path=str(store.path)
@@ -286,8 +313,12 @@ def export_centrality(
     (n*sigma_max - 1)/(n - 1), 1 for a single exporter, 0 for equal shares), "hhi" (exporter
     HHI), "hits" (max hub score, hubs summing to 1 per product), "pagerank" (max PageRank of
     the reversed importer->exporter network, damping 0.85).
-    Columns: year, hs6, hs2, world_value, n_exporters, sigma_max, freeman, hhi, centrality
-    (= the chosen variant) and for hits/pagerank the score column.
+    Columns: year, hs6, hs2, world_value, n_exporters, sigma_max, freeman, hhi,
+    unspecified_value, centrality (= the chosen variant) and for hits/pagerank the score
+    column. Unspecified areas (ANS, areas nes, X-codes, …) are not exporters: shares, HHI and
+    centralisation are over countries, ``world_value`` still includes their exports
+    (``unspecified_value``), and a product exported only by them is left out (``attrs``).
+    HITS and PageRank drop them as nodes (exporters and importers).
     """
     if variant not in CENTRALITY_VARIANTS:
         raise ChainAtlasError(
@@ -295,26 +326,43 @@ def export_centrality(
         )
     base, vintage, _chosen = _base(store, vintage, years, universe)
     year_expr = "0" if pooled else "year"
+    unspecified = pseudo_sql("exporter")
     frame = store.sql(f"""
         WITH x AS (
             SELECT {year_expr} AS year, hs6, any_value(hs2) AS hs2, exporter,
                    sum(value) AS value
             FROM {base} b GROUP BY 1, hs6, exporter),
-        s AS (SELECT *, value / sum(value) OVER (PARTITION BY year, hs6) AS share FROM x)
-        SELECT year, hs6, any_value(hs2) AS hs2, sum(value) AS world_value,
-               count(*) AS n_exporters, max(share) AS sigma_max,
-               CASE WHEN count(*) = 1 THEN 1.0
-                    ELSE (count(*) * max(share) - 1.0) / (count(*) - 1) END AS freeman,
-               sum(share * share) AS hhi
-        FROM s GROUP BY year, hs6 ORDER BY year, hs6""")
+        t AS (
+            SELECT year, hs6, any_value(hs2) AS hs2, sum(value) AS world_value,
+                   coalesce(sum(value) FILTER (WHERE {unspecified}), 0) AS unspecified_value
+            FROM x GROUP BY year, hs6),
+        s AS (
+            SELECT *, value / sum(value) OVER (PARTITION BY year, hs6) AS share FROM x
+            WHERE NOT {unspecified}),
+        c AS (
+            SELECT year, hs6, count(*) AS n_exporters, max(share) AS sigma_max,
+                   CASE WHEN count(*) = 1 THEN 1.0
+                        ELSE (count(*) * max(share) - 1.0) / (count(*) - 1) END AS freeman,
+                   sum(share * share) AS hhi
+            FROM s GROUP BY year, hs6)
+        SELECT t.year, t.hs6, t.hs2, t.world_value, c.n_exporters, c.sigma_max, c.freeman,
+               c.hhi, t.unspecified_value
+        FROM t LEFT JOIN c USING (year, hs6) ORDER BY t.year, t.hs6""")
+    frame = _drop_unspecified_only(frame, "n_exporters", "world_value", "exporter")
+    notes = dict(frame.attrs)
     if variant in ("freeman", "hhi"):
         frame["centrality"] = frame[variant]
         return frame
+    notes["network"] = (
+        "network measures: unspecified areas are left out as exporters and as importers "
+        "(their flows are not edges)"
+    )
     # Integer ids from DuckDB: the edge list reaches NumPy without string columns.
     store.con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _edges AS
         SELECT {year_expr} AS year, hs6, exporter, importer, sum(value) AS value
-        FROM {base} b WHERE exporter <> importer GROUP BY ALL""")
+        FROM {base} b WHERE exporter <> importer AND NOT {unspecified}
+          AND NOT {pseudo_sql("importer")} GROUP BY ALL""")
     try:
         blocks = store.sql("""
             SELECT year, hs6, CAST(row_number() OVER (ORDER BY year, hs6) - 1 AS BIGINT) AS bid
@@ -347,8 +395,10 @@ def export_centrality(
     del arrays
     blocks["year"] = blocks["year"].astype(frame["year"].dtype)
     frame = frame.merge(blocks.drop(columns="bid"), on=["year", "hs6"], how="left")
-    frame[column] = frame[column].fillna(0.0)  # products traded only as self-flows
-    frame["centrality"] = frame.iloc[:, -1]
+    # products traded only as self-flows or with unspecified areas: no network, score 0
+    frame[column] = frame[column].fillna(0.0)
+    frame["centrality"] = frame[column]
+    frame.attrs.update(notes)
     return frame
 
 
@@ -397,7 +447,7 @@ def vulnerability_screen(
     for q in (centrality_quantile, hhi_quantile):
         if not 0.0 <= q <= 1.0:
             raise ChainAtlasError(f"quantile {q} outside [0, 1]")
-    code = importer.strip().upper()
+    code = _country(importer, "importer")
     cent = export_centrality(store, years, variant=centrality, vintage=vintage, universe=universe)
     vintage_used = store.resolve_vintage(vintage)
     hhi = importer_hhi(store, code, years, vintage=vintage_used, universe=universe)
@@ -485,6 +535,10 @@ def vulnerability_screen(
             "centrality_quantile": centrality_quantile,
             "hhi_quantile": hhi_quantile,
             "universe": universe.describe() if hasattr(universe, "describe") else universe,
+            "unspecified_areas": {
+                "centrality": cent.attrs.get("unspecified"),
+                "import_concentration": hhi.attrs.get("unspecified"),
+            },
             **_attach_coverage({}, store, vintage_used, sorted(products["year"].unique().tolist())),
         },
     )
@@ -531,6 +585,12 @@ def strategic_dependency_screen(
     extra-group exports > ``import_export_threshold``. ``dependent`` = all three. For a single
     country intra-group trade is nil (C2 = 1). Columns include the value share of dependent
     products in extra-group imports (``attrs['dependent_value_share']``).
+
+    Without extra-group exports ``import_export_ratio`` is missing (NaN) and
+    ``no_extra_exports`` is True; C3 then holds (imports > threshold x 0) unless the threshold
+    is infinite. Unspecified areas (ANS, areas nes, …) are not suppliers: HHI, top share and
+    ``n_extra_suppliers`` are over countries, while ``extra_imports`` includes their value
+    (``unspecified_value``); a product imported only from them is left out (``attrs``).
     """
     for option, value, upper in (
         ("--hhi-threshold", hhi_threshold, 1.0),
@@ -541,19 +601,25 @@ def strategic_dependency_screen(
             bounds = "between 0 and 1" if upper == 1.0 else "a number >= 0"
             raise ChainAtlasError(f"{option} must be {bounds}, got {value:g}")
     name, members = _members(store, importer, year)
+    for member in members:
+        _country(member, "importer")
     base, vintage, _chosen = _base(store, vintage, [year], universe)
     group = _in_list(members)
+    unspecified = pseudo_sql("exporter")
     frame = store.sql(f"""
         WITH b AS (SELECT * FROM {base} b0),
         extra_sup AS (
             SELECT hs6, exporter, sum(value) AS value FROM b
             WHERE importer IN {group} AND exporter NOT IN {group} GROUP BY ALL),
         conc AS (
-            SELECT hs6, sum(value) AS extra_imports, count(*) AS n_extra_suppliers,
-                   sum(value * value) / (sum(value) * sum(value)) AS hhi_extra,
-                   arg_max(exporter, value) FILTER (WHERE NOT {pseudo_sql("exporter")})
-                       AS top_supplier,
-                   max(value) / sum(value) AS top_share
+            SELECT hs6, sum(value) AS extra_imports,
+                   count(*) FILTER (WHERE NOT {unspecified}) AS n_extra_suppliers,
+                   sum(value * value) FILTER (WHERE NOT {unspecified})
+                       / (sum(value) FILTER (WHERE NOT {unspecified})) ** 2 AS hhi_extra,
+                   arg_max(exporter, value) FILTER (WHERE NOT {unspecified}) AS top_supplier,
+                   max(value) FILTER (WHERE NOT {unspecified})
+                       / sum(value) FILTER (WHERE NOT {unspecified}) AS top_share,
+                   coalesce(sum(value) FILTER (WHERE {unspecified}), 0) AS unspecified_value
             FROM extra_sup GROUP BY hs6),
         intra AS (
             SELECT hs6, sum(value) AS intra_imports FROM b
@@ -565,20 +631,29 @@ def strategic_dependency_screen(
         SELECT c.hs6, pr.hs2, pr.end_use, c.extra_imports,
                coalesce(i.intra_imports, 0) AS intra_imports,
                coalesce(x.extra_exports, 0) AS extra_exports, c.n_extra_suppliers,
-               c.hhi_extra, c.top_supplier, c.top_share
+               c.hhi_extra, c.top_supplier, c.top_share, c.unspecified_value
         FROM conc c LEFT JOIN intra i USING (hs6) LEFT JOIN xexp x USING (hs6)
         LEFT JOIN products pr ON pr.vintage = '{vintage}' AND pr.hs6 = c.hs6
         ORDER BY c.extra_imports DESC""")
+    frame = _drop_unspecified_only(frame, "n_extra_suppliers", "extra_imports", "supplier")
     frame["extra_share"] = frame["extra_imports"] / (
         frame["extra_imports"] + frame["intra_imports"]
     )
-    with np.errstate(divide="ignore"):
-        frame["import_export_ratio"] = np.where(
-            frame["extra_exports"] > 0, frame["extra_imports"] / frame["extra_exports"], np.inf
-        )
+    # No extra-group exports: the ratio is undefined (not a number to average or plot), so
+    # it is missing and flagged; C3 compares imports with threshold x exports, which holds
+    # for any positive imports against zero exports (a pure net importer).
+    exports = frame["extra_exports"].to_numpy(dtype=float)
+    imports = frame["extra_imports"].to_numpy(dtype=float)
+    frame["no_extra_exports"] = exports <= 0
+    frame["import_export_ratio"] = np.divide(
+        imports, exports, out=np.full(len(frame), np.nan), where=exports > 0
+    )
     frame["c1_concentrated"] = frame["hhi_extra"] > hhi_threshold
     frame["c2_extra_dominant"] = frame["extra_share"] > extra_share_threshold
-    frame["c3_net_importer"] = frame["import_export_ratio"] > import_export_threshold
+    if math.isinf(import_export_threshold):
+        frame["c3_net_importer"] = False  # no finite ratio exceeds an infinite threshold
+    else:
+        frame["c3_net_importer"] = imports > import_export_threshold * exports
     frame["dependent"] = (
         frame["c1_concentrated"] & frame["c2_extra_dominant"] & frame["c3_net_importer"]
     )
@@ -688,24 +763,31 @@ def political_risk(
     every importer). A supplier without a distance is an error listing all of them, unless
     ``missing_distance`` (a raw distance) is given; the filled suppliers are reported.
     Returns a dict with r_econ, r_pol, relative_increase, by_year (DataFrame), missing
-    (DataFrame) and parameters.
+    (DataFrame) and parameters. Unspecified areas (ANS, areas nes, …) are neither suppliers
+    nor in the world shares q (they have no political distance).
     """
     distances = validate_distances(distances)
-    code = importer.strip().upper()
+    code = _country(importer, "importer")
     base, vintage, chosen = _base(store, vintage, years, universe)
     supplies = store.sql(
         f"""
         WITH b AS (SELECT * FROM {base} b0),
-        world AS (SELECT year, hs6, exporter, sum(value) AS x FROM b GROUP BY ALL),
+        world AS (SELECT year, hs6, exporter, sum(value) AS x FROM b
+                  WHERE NOT {pseudo_sql("exporter")} GROUP BY ALL),
         q AS (SELECT *, x / sum(x) OVER (PARTITION BY year, hs6) AS q FROM world),
         m AS (SELECT year, hs6, exporter, sum(value) AS m FROM b
-              WHERE importer = ? AND exporter <> importer GROUP BY ALL)
+              WHERE importer = ? AND exporter <> importer AND NOT {pseudo_sql("exporter")}
+              GROUP BY ALL)
         SELECT m.year, m.hs6, m.exporter AS supplier, m.m AS import_value, q.q
         FROM m JOIN q USING (year, hs6, exporter)""",
         [code],
     )
     if supplies.empty:
-        raise ChainAtlasError(f"{code} has no imports in the selected data", path=str(store.path))
+        raise ChainAtlasError(
+            f"{code} has no imports from a country in the selected data (unspecified areas "
+            "such as ANS are not suppliers)",
+            path=str(store.path),
+        )
     dmin, dmax = distances["distance"].min(), distances["distance"].max()
     span = dmax - dmin
     if missing_distance is not None and not dmin <= missing_distance <= dmax:
@@ -823,6 +905,39 @@ def _why_no_flows(store, base, exporter, importer, names) -> str:
     if not reasons:
         reasons.append(f"{names[0]} exports nothing to {names[1]} in the selected years")
     return "; ".join(reasons)
+
+
+def _drop_unspecified_only(frame: pd.DataFrame, count: str, total: str, role: str) -> pd.DataFrame:
+    """Drop the rows whose only partners are unspecified areas (their shares, HHI and
+    centrality are undefined) and say so in ``attrs['unspecified']``."""
+    lost = frame[count].isna() | (frame[count] == 0)  # NULL from a join, 0 from a FILTER
+    kept = frame.loc[~lost].reset_index(drop=True)
+    kept[count] = kept[count].astype("int64")
+    note = (
+        f"unspecified areas (ANS, areas nes, X-codes, …) are not counted as {role}s: shares, "
+        f"HHI and centrality are over countries; {total} includes them "
+        "(column unspecified_value)"
+    )
+    if lost.any():
+        note += (
+            f"; {int(lost.sum()):,} row(s) with no {role} but unspecified areas "
+            f"({float(frame.loc[lost, total].sum()):,.0f} USD) are left out"
+        )
+    kept.attrs = {**frame.attrs, "unspecified": note}
+    return kept
+
+
+def _unspecified_note(store, base: str, column: str, condition: str = "") -> str:
+    """How much of the selection's value the unspecified areas in ``column`` hold."""
+    value, pseudo = store.con.execute(
+        f"SELECT coalesce(sum(value), 0), coalesce(sum(value) FILTER (WHERE "
+        f"{pseudo_sql(column)}), 0) FROM {base} b WHERE true {condition}"
+    ).fetchone()
+    share = float(pseudo) / float(value) if value else 0.0
+    return (
+        f"unspecified areas (ANS, areas nes, X-codes, …) are not counted as {column}s; "
+        f"they hold {share:.2%} of the selected value, left out of the shares"
+    )
 
 
 def _attach_coverage(attrs: dict, store, vintage, years) -> dict:

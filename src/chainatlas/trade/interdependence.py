@@ -88,10 +88,10 @@ def grubel_lloyd_from_store(
     """GL of A–B trade by HS chapter (``level`` 2), heading (4) or line (6), per year."""
     if level not in (2, 4, 6):
         raise ChainAtlasError("level must be 2, 4 or 6 (HS digits)")
-    from chainatlas.trade.indicators import _base
+    from chainatlas.trade.indicators import _base, _country
 
+    a, b = _country(country_a, "country"), _country(country_b, "country")
     base, _vintage, _chosen = _base(store, vintage, years, "all")
-    a, b = country_a.strip().upper(), country_b.strip().upper()
     frame = store.sql(
         f"""
         SELECT year, left(hs6, {level}) AS product_group,
