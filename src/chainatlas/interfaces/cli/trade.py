@@ -260,10 +260,17 @@ def register(app: typer.Typer) -> None:
         write_table(frame, out)
         typer.echo(f"wrote {len(frame):,} exporters to {out} ({_universe_label(chosen_universe)})")
         if high_centrality is not None:
-            typer.echo(
-                f"high-centrality products ({centrality} >= quantile {high_centrality}: "
-                f"{frame.attrs['centrality_threshold']:.4f}): {frame.attrs['n_high_centrality']:,}"
-            )
+            threshold = frame.attrs.get("centrality_threshold")
+            if threshold is None or threshold != threshold:  # no product in the universe
+                typer.echo(
+                    f"high-centrality products: none (no product of the universe has a "
+                    f"{centrality} value in this store)"
+                )
+            else:
+                typer.echo(
+                    f"high-centrality products ({centrality} >= quantile {high_centrality}: "
+                    f"{threshold:.4f}): {frame.attrs['n_high_centrality']:,}"
+                )
 
     @trade_app.command("eu-screen")
     def eu_screen_command(
