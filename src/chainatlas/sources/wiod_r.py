@@ -18,6 +18,7 @@ import gzip
 import io
 import lzma
 import re
+import struct
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -150,9 +151,13 @@ def _sector_names() -> dict[str, str]:
 # R Internals, "Serialization formats": every item starts with a flags word whose low byte is
 # the type; bit 9 = has attributes, bit 10 = has tag. Types read here:
 _SYM, _LIST, _CHAR, _LGL, _INT, _REAL, _STR, _VEC = 1, 2, 9, 10, 13, 14, 16, 19
+_EXTPTR = 22  # data.table's ".internal.selfref" attribute: read and dropped
 _NIL, _REF = 254, 255
 _NA_INT = -(2**31)
 MAX_DECOMPRESSED_BYTES = 8 * 2**30  # a corrupt or hostile file never inflates past this
+
+
+_TWO_INTS = struct.Struct(">ii")
 
 
 class _Unsupported(Exception):  # noqa: N818 (a reason to fall back, not an error)
@@ -231,6 +236,13 @@ class _XdrReader:
             return name
         if kind == _LIST:
             return self.pairlist(has_attr, has_tag)
+        if kind == _EXTPTR:
+            self.refs.append(None)  # a pointer means nothing once saved; later refs index it
+            self.item()  # protected value
+            self.item()  # tag
+            if has_attr:
+                self.attributes()
+            return None
         if kind == _CHAR:
             n = self.int()
             if n == -1:
@@ -248,7 +260,7 @@ class _XdrReader:
             elif kind == _STR:
                 if n > len(self.data) - self.pos:
                     raise ValidationError(f"{n:,} strings cannot fit at byte {self.pos:,}")
-                value = [self.item() for _ in range(n)]
+                value = self.strings(n)
             else:
                 if n > len(self.data) - self.pos:
                     raise ValidationError(f"{n:,} items cannot fit at byte {self.pos:,}")
@@ -256,6 +268,30 @@ class _XdrReader:
             attributes = self.attributes() if has_attr else {}
             return _with_attributes(value, attributes)
         raise _Unsupported(f"R object type {kind}")
+
+    def strings(self, n: int) -> list[str | None]:
+        """A character vector's n CHARSXP items (one tight loop: tables hold 10^5-10^6)."""
+        data, pos, end = self.data, self.pos, len(self.data)
+        out: list[str | None] = []
+        append = out.append
+        for _ in range(n):
+            if pos + 8 > end:
+                self.pos = pos
+                self.take(8)  # raises "R data ends early" with the position
+            flags, size = _TWO_INTS.unpack_from(data, pos)
+            if flags & 0xFF != _CHAR:
+                raise _Unsupported(f"R object type {flags & 0xFF} in a character vector")
+            pos += 8
+            if size == -1:
+                append(None)  # NA_character_
+                continue
+            if size < 0 or pos + size > end:
+                self.pos = pos
+                self.take(size)
+            append(data[pos : pos + size].decode("utf-8", errors="replace"))
+            pos += size
+        self.pos = pos
+        return out
 
     def pairlist(self, has_attr: bool, has_tag: bool) -> _RList:
         """A pairlist as a list with attribute 'names' from its tags (read iteratively)."""
