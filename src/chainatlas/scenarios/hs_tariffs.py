@@ -128,7 +128,15 @@ def _bridge(trade: TradeSpec, model: MRIOModel, exporters: Sequence[str],
     wiod_dir = trade.wiod_dir
     if system == "wiod2013" and wiod_dir is None:
         wiod_dir = table_dir(model.source, None)
-    concordances = str(resolve_dir(trade.concordances))
+    try:
+        concordances = str(resolve_dir(trade.concordances))
+    except ChainAtlasError as exc:
+        looked = str(exc).split("(looked in", 1)[-1].rstrip(")")
+        raise ChainAtlasError(
+            "hs_codes need the HS concordance directory (unsd_hs_bec/, unsd_hs_conversion/, "
+            'adb_mrio_team/): add concordances = "DIR" to [trade] or set '
+            f"CHAINATLAS_CONCORDANCES (looked in{looked})"
+        ) from None
     year = int(trade.year if trade.year is not None else model.year)
     key = (str(path.resolve()), path.stat().st_mtime_ns, year, trade.vintage, system,
            concordances, wiod_dir, tuple(model.sectors) if system == "icio" else (),

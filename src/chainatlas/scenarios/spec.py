@@ -1251,6 +1251,8 @@ def _resolve_hs_rate(rate, rkey, exporters, importers, user_sectors, r: _Resolve
 
     m = r.model
     codes = rate["hs_codes"]
+    if not exporters or not importers:  # unknown labels, reported already
+        return
     if not codes:
         r.problems.add(f"{rkey}.hs_codes", "the HS code list is empty")
         return
