@@ -8,7 +8,8 @@ docs/scenarios.md. Python use::
     result.tables["country"]; print(result.summary_markdown)
 
 Shock kinds: demand (Leontief), supply (Ghosh), extraction (total/backward/forward), supply_cut,
-relocation, tariff (Leontief price model), supply_constrained (non-substitutable inputs, fixed
+relocation, tariff (Leontief price model; rates by sector or as HS-code lists weighted by a
+trade store, :mod:`.hs_tariffs`), supply_constrained (non-substitutable inputs, fixed
 point; :mod:`.constrained`) and dynamic (boario's ARIO, weekly; :mod:`.dynamic`). Many supply
 cuts on one table: :class:`SupplyCutBatch` (Sherman–Morrison–Woodbury on the base inverse) and
 :class:`ConstrainedBatch`.
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 from chainatlas.scenarios.batch import SupplyCutBatch, run_supply_cuts
 from chainatlas.scenarios.constrained import ConstrainedBatch
+from chainatlas.scenarios.hs_tariffs import TradeSpec
 from chainatlas.scenarios.runner import (
     ScenarioResult,
     ScenarioYearMapper,
@@ -44,6 +46,7 @@ __all__ = [
     "ScenarioSpec",
     "ScenarioYearMapper",
     "SupplyCutBatch",
+    "TradeSpec",
     "check_scenario",
     "load_scenario",
     "parse_scenario",

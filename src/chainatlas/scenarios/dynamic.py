@@ -9,8 +9,8 @@ destroyed capital is either rebuilt — a rebuilding demand on ``rebuilding_sect
 ``rebuild_weeks`` — or recovers exogenously over ``recovery_weeks``. We do not re-implement
 any of this: the shock is handed to boario (optional extra ``chainatlas[dynamic]``).
 
-The table is passed as a pymrio IOSystem (:func:`to_pymrio_system`; a minimal adapter kept
-here until ``chainatlas.sources.pymrio_io`` provides ``MRIOModel.to_pymrio``). ARIO needs
+The table is passed as a pymrio IOSystem (:func:`to_pymrio_system`, built on the general
+:meth:`MRIOModel.to_pymrio` of ``chainatlas.sources.pymrio_io``). ARIO needs
 non-negative flows and output: negative final-demand cells (inventory draw-downs) are set to 0
 and rows with zero or negative output are emptied; output is then recomputed as the row totals
 of the adapted table. Both adaptations are counted in the run's notes. One time step is one
@@ -66,15 +66,18 @@ def _require_boario():
 def to_pymrio_system(model: MRIOModel) -> tuple[Any, list[str]]:
     """A pymrio IOSystem of ``model`` adapted for ARIO (see module doc); returns (system, notes).
 
-    Minimal adapter: Z, Y (region × category columns), x and A. Index levels are named
-    ``region`` and ``sector`` as boario expects.
+    Built on :meth:`MRIOModel.to_pymrio` (``region``/``sector`` index levels, as boario
+    expects); ARIO's own needs are added here: negative final demand set to 0, idle rows
+    emptied, output recomputed as row totals, A from the adapted flows, no extensions.
     """
     import pymrio
 
-    G, N, F = model.G, model.N, model.F
-    Z = np.array(model.Z, dtype=float)
-    Y = np.array(model.Y_full, dtype=float)
-    x = np.asarray(model.x, dtype=float)
+    system = model.to_pymrio()
+    for name in list(system.get_extensions()):  # ARIO reads none; keeps the copy small
+        system.remove_extension(name)
+    Z = system.Z.to_numpy(dtype=float, copy=True)
+    Y = system.Y.to_numpy(dtype=float, copy=True)
+    x = system.x["indout"].to_numpy(dtype=float, copy=True)
     notes = []
     negative_y = Y < 0
     if negative_y.any():
@@ -99,23 +102,11 @@ def to_pymrio_system(model: MRIOModel) -> tuple[Any, list[str]]:
             f"ARIO adapter: output recomputed as row totals; Σ|Δx| = {gap:,.0f} "
             f"({100 * gap / max(float(np.abs(x).sum()), 1.0):.3f}% of world output)"
         )
-    rows = pd.MultiIndex.from_arrays(
-        [np.repeat(model.countries, N), np.tile(model.sectors, G)], names=["region", "sector"]
-    )
-    cols = pd.MultiIndex.from_arrays(
-        [np.repeat(model.countries, F), np.tile(model.fd_categories, G)],
-        names=["region", "category"],
-    )
-    Z_df = pd.DataFrame(Z, index=rows, columns=rows)
-    x_df = pd.DataFrame({"indout": x_adapted}, index=rows)
-    system = pymrio.IOSystem(
-        Z=Z_df,
-        Y=pd.DataFrame(Y, index=rows, columns=cols),
-        x=x_df,
-        A=pymrio.calc_A(Z_df, x_df),
-        unit=pd.DataFrame({"unit": [model.units] * len(rows)}, index=rows),
-        name=f"{model.source} {model.year}",
-    )
+    rows = system.Z.index
+    system.Z = pd.DataFrame(Z, index=rows, columns=system.Z.columns)
+    system.Y = pd.DataFrame(Y, index=system.Y.index, columns=system.Y.columns)
+    system.x = pd.DataFrame({"indout": x_adapted}, index=rows)
+    system.A = pymrio.calc_A(system.Z, system.x)
     return system, notes
 
 

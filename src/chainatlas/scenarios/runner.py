@@ -102,6 +102,7 @@ def _validated(
     model: MRIOModel | None,
     *,
     load_tables: bool = True,
+    trade_store: str | os.PathLike[str] | None = None,
 ) -> tuple[ScenarioSpec, dict[int, MRIOModel]]:
     """Parse, load the tables and resolve labels; one ScenarioError with every problem.
 
@@ -115,6 +116,16 @@ def _validated(
     else:
         raw = read_scenario_file(path_or_dict)
         spec, problems = parse_scenario_partial(raw, origin=str(path_or_dict))
+    if trade_store is not None:
+        spec = with_trade_store(spec, trade_store)
+    if spec.trade is not None and spec.trade.wiod_dir is None and spec.source == "wiod2013":
+        import dataclasses
+
+        from chainatlas.scenarios.hs_tariffs import table_dir
+
+        # WIOD's ISIC concordance sits beside its tables: the directory --path names
+        trade = dataclasses.replace(spec.trade, wiod_dir=table_dir(spec.source, path))
+        spec = dataclasses.replace(spec, trade=trade)
     models: dict[int, MRIOModel] = {}
     if model is not None:
         if list(spec.years) != [model.year]:
@@ -139,13 +150,28 @@ def _validated(
     return spec, models
 
 
+def with_trade_store(spec: ScenarioSpec, store: str | os.PathLike[str]) -> ScenarioSpec:
+    """``spec`` with its ``[trade] store`` replaced (the CLI's --trade-store)."""
+    import dataclasses
+
+    from chainatlas.scenarios.hs_tariffs import TradeSpec
+
+    trade = dataclasses.replace(spec.trade or TradeSpec(), store=str(store))
+    return dataclasses.replace(spec, trade=trade)
+
+
 def check_scenario(
     path_or_dict: str | os.PathLike[str] | Mapping[str, Any],
     path: str | os.PathLike[str] | None = None,
     model: MRIOModel | None = None,
+    *,
+    trade_store: str | os.PathLike[str] | None = None,
 ) -> ScenarioSpec:
-    """Validate a scenario fully (structure, then labels against its table); raise on problems."""
-    spec, _ = _validated(path_or_dict, path, model)
+    """Validate a scenario fully (structure, then labels against its table); raise on problems.
+
+    ``trade_store`` replaces the file's ``[trade] store`` (HS-code tariff lists).
+    """
+    spec, _ = _validated(path_or_dict, path, model, trade_store=trade_store)
     return spec
 
 
@@ -227,6 +253,12 @@ def _run_shock(shock, model, labels, base_cache, collected, groups) -> list[str]
         cs, country = price_tables(model, outcome, labels)
         collected["prices_country_sector"].append(cs)
         collected["prices_country"].append(country)
+        coverage = shock.params.get("coverage_table")
+        if coverage is not None:
+            frame = coverage.copy()
+            for i, (name, value) in enumerate(labels.items()):
+                frame.insert(i, name, value)
+            collected["tariff_coverage"].append(frame)
         notes += outcome.notes
         notes.append(
             "tariff cost at base flows: intermediates "
@@ -305,6 +337,7 @@ def run_scenario(
     *,
     model: MRIOModel | None = None,
     map_years: ScenarioYearMapper | None = None,
+    trade_store: str | os.PathLike[str] | None = None,
 ) -> ScenarioResult:
     """Validate and run a scenario on every year it names.
 
@@ -312,8 +345,9 @@ def run_scenario(
     runs on an already loaded table instead (its year must be the scenario's only year).
     ``map_years`` computes the per-year results elsewhere (default: here, on the tables
     loaded for validation); validation, assembly and the summary are the same either way.
+    ``trade_store`` replaces the file's ``[trade] store`` (HS-code tariff lists).
     """
-    spec, models = _validated(path_or_dict, path, model)
+    spec, models = _validated(path_or_dict, path, model, trade_store=trade_store)
     if map_years is None:
         per_year = [run_scenario_year(spec, models[year]) for year in spec.years]
     else:

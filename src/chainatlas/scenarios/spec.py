@@ -25,6 +25,7 @@ import numpy as np
 
 from chainatlas.core.model import MRIOModel
 from chainatlas.errors import ChainAtlasError, ValidationError
+from chainatlas.scenarios.hs_tariffs import TradeSpec
 
 SHOCK_KINDS = (
     "demand",
@@ -45,8 +46,10 @@ OUTPUT_TABLES = (
     "binding_inputs",
     "dynamic_country_sector",
     "dynamic_country",
+    "tariff_coverage",
     "notes",
 )
+MISSING_TRADE = ("error", "skip")
 RATIONING = ("proportional", "final_last", "final_first")
 DYNAMIC_EVENTS = ("rebuild", "recovery")
 EXTRACTION_MODES = ("total", "backward", "forward")
@@ -108,6 +111,7 @@ class ScenarioSpec:
     groups: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     origin: str | None = None  # the file it came from, for messages
+    trade: TradeSpec | None = None  # [trade]: the store HS-code tariff lists are weighted by
 
 
 # ---------------------------------------------------------------------- reading
@@ -134,8 +138,9 @@ def load_scenario(path_or_dict: str | Path | Mapping[str, Any]) -> ScenarioSpec:
 
 
 class _Problems:
-    def __init__(self) -> None:
+    def __init__(self, origin: str | None = None) -> None:
         self.items: list[str] = []
+        self.origin = origin  # the scenario file: relative paths in it are relative to it
 
     def add(self, key: str, message: str) -> None:
         item = f"{key}: {message}"
@@ -246,7 +251,9 @@ _KIND_KEYS: dict[str, set[str]] = {
         "capital_to_va",
     },
 }
-_RATE_KEYS = {"exporters", "importers", "sectors", "user_sectors", "rate", "coverage", "label"}
+_RATE_KEYS = {"exporters", "importers", "sectors", "user_sectors", "rate", "coverage", "label",
+              "hs_codes", "hs_codes_file", "missing_trade"}  # fmt: skip
+_TRADE_KEYS = {"store", "year", "vintage", "concordances", "wiod_dir"}
 _REFERENCE_KEYS = {"label", "measure", "value", "countries", "exclude", "source", "note"}
 _MEASURES = ("gross_output", "gdp", "exports", "vax")
 
@@ -267,8 +274,8 @@ def parse_scenario_partial(
     Lets ``check`` go on to test the valid shocks' labels against the table, so one run
     reports every problem of a file.
     """
-    problems = _Problems()
-    known_top = {"scenario", "table", "shocks", "outputs"}
+    problems = _Problems(origin)
+    known_top = {"scenario", "table", "shocks", "outputs", "trade"}
     for key in raw:
         if key not in known_top:
             problems.add(key, f"unknown section; expected one of {', '.join(sorted(known_top))}")
@@ -354,6 +361,8 @@ def parse_scenario_partial(
                     'groups are listed but outputs.tables leaves out the "groups" table',
                 )
 
+    trade = _parse_trade(raw.get("trade"), problems) if "trade" in raw else None
+
     # --- shocks
     shocks_raw = raw.get("shocks")
     shocks: list[ShockSpec] = []
@@ -387,8 +396,84 @@ def parse_scenario_partial(
         groups=groups,
         notes=notes,
         origin=origin,
+        trade=trade,
     )
     return spec, problems.items
+
+
+def _relative_path(value: str, problems: _Problems) -> str:
+    """A path from the file: relative to the scenario file's directory (as written if none)."""
+    path = Path(value).expanduser()
+    if not path.is_absolute() and problems.origin:
+        path = Path(problems.origin).parent / path
+    return str(path)
+
+
+def _parse_trade(value: Any, problems: _Problems) -> TradeSpec | None:
+    if not isinstance(value, Mapping):
+        problems.add("trade", 'must be a table ([trade] with store = "trade.duckdb")')
+        return None
+    for key in value:
+        if key not in _TRADE_KEYS:
+            problems.add(f"trade.{key}", f"unknown key; expected {', '.join(sorted(_TRADE_KEYS))}")
+    texts: dict[str, str | None] = {}
+    for key in ("store", "vintage", "concordances", "wiod_dir"):
+        item = value.get(key)
+        if item is not None and (not isinstance(item, str) or not item):
+            problems.add(f"trade.{key}", f"expected a non-empty string, got {item!r}")
+            item = None
+        if item is not None and key != "vintage":
+            item = _relative_path(item, problems)
+        texts[key] = item
+    year = value.get("year")
+    if year is not None and (isinstance(year, bool) or not isinstance(year, int)):
+        problems.add("trade.year", f"expected an integer year, got {year!r}")
+        year = None
+    return TradeSpec(year=year, **texts)
+
+
+def _hs_codes(rate: Mapping[str, Any], rkey: str, problems: _Problems) -> tuple[str, ...] | None:
+    """The rate's HS codes (hs_codes and/or hs_codes_file), normalised; None if neither."""
+    from chainatlas.scenarios.hs_tariffs import read_hs_file
+    from chainatlas.trade.bridge import normalise_hs_codes
+
+    if "hs_codes" not in rate and "hs_codes_file" not in rate:
+        return None
+    codes: list[str] = []
+    if "hs_codes" in rate:
+        raw = rate["hs_codes"]
+        if isinstance(raw, str):
+            raw = [raw]
+        if not isinstance(raw, list) or not raw:
+            problems.add(f"{rkey}.hs_codes", "expected a non-empty list of HS codes as strings")
+            raw = []
+        for i, code in enumerate(raw, 1):
+            if not isinstance(code, str):
+                problems.add(
+                    f"{rkey}.hs_codes[{i}]",
+                    f'write HS codes as strings ("0904", not {code!r}): leading zeros matter',
+                )
+                continue
+            try:
+                codes += normalise_hs_codes([code])
+            except ChainAtlasError as exc:
+                problems.add(f"{rkey}.hs_codes[{i}]", str(exc))
+    if "hs_codes_file" in rate:
+        name = rate["hs_codes_file"]
+        if not isinstance(name, str) or not name:
+            problems.add(f"{rkey}.hs_codes_file", "expected the path of an HS code list file")
+        else:
+            try:
+                codes += normalise_hs_codes(read_hs_file(Path(_relative_path(name, problems))))
+            except ChainAtlasError as exc:
+                problems.add(f"{rkey}.hs_codes_file", str(exc))
+    for other in ("coverage", "sectors"):
+        if other in rate:
+            problems.add(
+                f"{rkey}.{other}",
+                f"give either hs_codes (coverage computed from trade data) or {other}, not both",
+            )
+    return tuple(sorted(set(codes)))
 
 
 def _parse_shock(entry: Mapping[str, Any], index: int, problems: _Problems) -> ShockSpec | None:
@@ -773,8 +858,17 @@ def _parse_tariff(entry, key, options, problems) -> None:
                 ),
                 "rate": value,
                 "coverage": _coverage(rate, rkey, problems),
+                "hs_codes": _hs_codes(rate, rkey, problems),
+                "missing_trade": _choice(
+                    rate.get("missing_trade", "error"),
+                    f"{rkey}.missing_trade",
+                    MISSING_TRADE,
+                    problems,
+                ),
             }
         )
+        if "missing_trade" in rate and rates[-1]["hs_codes"] is None:
+            problems.add(f"{rkey}.missing_trade", "only applies to hs_codes lists")
     options["rates"] = tuple(rates)
 
 
@@ -803,10 +897,11 @@ class ResolvedShock:
 class _Resolver:
     """Label look-ups against one table, collecting problems."""
 
-    def __init__(self, model: MRIOModel, problems: _Problems):
+    def __init__(self, model: MRIOModel, problems: _Problems, trade: TradeSpec | None = None):
         self.model = model
         self.problems = problems
         self.notes: list[str] = []
+        self.trade = trade
 
     def countries(
         self, labels: Sequence[str], key: str, *, exclude: int | None = None, missing: str = "error"
@@ -916,7 +1011,7 @@ def resolve_shocks(spec: ScenarioSpec, model: MRIOModel) -> list[ResolvedShock]:
     problems = _Problems()
     resolved = []
     for shock in spec.shocks:
-        resolver = _Resolver(model, problems)
+        resolver = _Resolver(model, problems, spec.trade)
         n_before = len(problems.items)
         params = _RESOLVERS[shock.kind](shock, resolver)
         for i, ref in enumerate(shock.references, 1):
@@ -1077,8 +1172,9 @@ def _resolve_relocation(shock: ShockSpec, r: _Resolver) -> dict[str, Any]:
 
 def _resolve_tariff(shock: ShockSpec, r: _Resolver) -> dict[str, Any]:
     key = shock.key
-    entries = []
+    entries: list[dict[str, Any]] = []
     coverage_by_flow: dict[tuple[int, int], float] = {}
+    coverage_tables: list[Any] = []
     for rate in shock.options["rates"]:
         rkey = f"{key}.rates[{rate['index']}]"
         exporters = r.countries(rate["exporters"], f"{rkey}.exporters")
@@ -1087,6 +1183,17 @@ def _resolve_tariff(shock: ShockSpec, r: _Resolver) -> dict[str, Any]:
             f"{rkey}.importers",
             exclude=exporters[0] if len(exporters) == 1 else None,
         )
+        if rate.get("hs_codes") is not None:
+            user_sectors = r.sectors(rate["user_sectors"], f"{rkey}.user_sectors")
+            if set(exporters) & set(importers):
+                r.problems.add(
+                    f"{rkey}.importers",
+                    "a tariff applies to imports; exporter and importer overlap",
+                )
+            else:
+                _resolve_hs_rate(rate, rkey, exporters, importers, user_sectors, r, entries,
+                                 coverage_by_flow, coverage_tables)  # fmt: skip
+            continue
         coverage = rate["coverage"]
         if isinstance(coverage, Mapping):
             sectors = r.sectors(list(coverage), f"{rkey}.coverage")
@@ -1129,7 +1236,96 @@ def _resolve_tariff(shock: ShockSpec, r: _Resolver) -> dict[str, Any]:
             f"{len(over)} flow(s) in all); the shares of one flow covered by different lists "
             "must sum to <= 1",
         )
-    return {"entries": entries}
+    params: dict[str, Any] = {"entries": entries}
+    if coverage_tables:
+        import pandas as pd
+
+        params["coverage_table"] = pd.concat(coverage_tables, ignore_index=True)
+    return params
+
+
+def _resolve_hs_rate(rate, rkey, exporters, importers, user_sectors, r: _Resolver, entries,
+                     coverage_by_flow, coverage_tables) -> None:  # fmt: skip
+    """Sector coverage of an HS list from the trade store; one entry per traded pair."""
+    from chainatlas.scenarios.hs_tariffs import TradeSpec, coverage_note, hs_coverage
+
+    m = r.model
+    codes = rate["hs_codes"]
+    if not exporters or not importers:  # unknown labels, reported already
+        return
+    if not codes:
+        r.problems.add(f"{rkey}.hs_codes", "the HS code list is empty")
+        return
+    names_e = [m.countries[e] for e in exporters]
+    names_i = [m.countries[i] for i in importers]
+    try:
+        cov = hs_coverage(r.trade or TradeSpec(), m, names_e, names_i, codes)
+    except ChainAtlasError as exc:
+        r.problems.add(f"{rkey}.hs_codes", str(exc).replace("\n", " "))
+        return
+    for exporter, importer in cov.missing_pairs:
+        text = (
+            f"the trade store has no {cov.vintage} {cov.year} flows from {exporter} to "
+            f"{importer} ({cov.store}): HS-code coverage cannot be computed for that pair"
+        )
+        if rate["missing_trade"] == "skip":
+            r.notes.append(
+                f"{rkey}.hs_codes: {text}; no tariff applied to it (missing_trade = skip)"
+            )
+        else:
+            r.problems.add(
+                f"{rkey}.hs_codes",
+                f'{text}; load its trade, or set missing_trade = "skip" to leave it untaxed',
+            )
+    if rate["missing_trade"] != "skip" and cov.missing_pairs:
+        return
+    table = cov.table[cov.table["total"] > 0]
+    if table.empty:
+        return
+    r.notes.append(coverage_note(f"{rkey} {rate['label']}", len(codes), cov))
+    for (exporter, importer), group in table.groupby(["exporter", "importer"], sort=False):
+        e, i = m.country_position(exporter), m.country_position(importer)
+        sectors = [m.sector_position(s) for s in group["sector"]]
+        shares = group["coverage"].to_numpy(dtype=float)
+        for s, share in zip(sectors, shares, strict=True):
+            key = (e * m.N + s, i)
+            coverage_by_flow[key] = coverage_by_flow.get(key, 0.0) + float(share)
+        entries.append(
+            {
+                "label": rate["label"],
+                "rows": r.rows([e], sectors),
+                "importers": np.array([i], dtype=np.intp),
+                "user_sectors": np.array(user_sectors, dtype=np.intp),
+                "rate": rate["rate"],
+                "coverage": shares,
+            }
+        )
+    coverage_tables.append(
+        table.assign(
+            rate_label=rate["label"],
+            n_hs_codes=len(codes),
+            tariff_rate=rate["rate"],
+            effective_rate=rate["rate"] * table["coverage"],
+            trade_year=cov.year,
+            vintage=cov.vintage,
+        )[
+            [
+                "rate_label",
+                "exporter",
+                "importer",
+                "sector",
+                "n_hs_codes",
+                "n_lines",
+                "covered",
+                "total",
+                "coverage",
+                "tariff_rate",
+                "effective_rate",
+                "trade_year",
+                "vintage",
+            ]
+        ]
+    )
 
 
 def _resolve_supply_constrained(shock: ShockSpec, r: _Resolver) -> dict[str, Any]:

@@ -60,13 +60,52 @@ def _read_rda(path: Path) -> dict:
         raise ChainAtlasError(f"cannot read R data file ({exc})", path=str(path)) from None
 
 
+def _sysdata_table(concordance_dir: str, name: str, columns: list[str]) -> pd.DataFrame:
+    """One table of the ADB team's R data file, with a Parquet copy in the cache.
+
+    The file holds a 165,000-row table besides the small ones used here, and reading it
+    takes half a minute; the copy (keyed by the file's size and modification time) makes
+    every later run read the columns it needs in milliseconds.
+    """
+    from chainatlas.sources.paths import cache_dir
+
+    path = Path(concordance_dir) / HS_ISIC_FILE
+    if not path.is_file():
+        raise DataNotFoundError("concordance file not found", path=str(path))
+    stat = path.stat()
+    copy = cache_dir() / "bridge" / f"{path.stem}-{stat.st_size}-{stat.st_mtime_ns}-{name}.parquet"
+    if copy.is_file():
+        try:
+            return pd.read_parquet(copy)
+        except Exception:  # a damaged copy: read the source again
+            pass
+    tables = _read_rda(path)
+    for other, other_columns in _SYSDATA_TABLES.items():
+        table = tables.get(other)
+        if table is None or not set(other_columns) <= set(table.columns):
+            raise ChainAtlasError(
+                f"no {other} table with {', '.join(other_columns)} columns", path=str(path)
+            )
+        frame = pd.DataFrame({c: table[c].astype(str) for c in other_columns})
+        target = copy.with_name(f"{path.stem}-{stat.st_size}-{stat.st_mtime_ns}-{other}.parquet")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_suffix(".tmp")
+            frame.to_parquet(tmp, index=False)
+            tmp.replace(target)
+        except OSError:  # a read-only cache: read the R file each time
+            pass
+    table = tables[name]
+    return pd.DataFrame({c: table[c].astype(str) for c in columns})
+
+
+_SYSDATA_TABLES = {"hsbec": ["HS6", "i3", "i4"], "isicmrio": ["ISIC", "MRIO"]}
+
+
 @lru_cache(maxsize=4)
 def hs_to_isic(concordance_dir: str) -> pd.DataFrame:
     """HS 2017 six-digit -> ISIC Rev.3 and Rev.4 codes: columns hs6, isic3, isic4."""
-    path = Path(concordance_dir) / HS_ISIC_FILE
-    table = _read_rda(path).get("hsbec")
-    if table is None or not {"HS6", "i3", "i4"} <= set(table.columns):
-        raise ChainAtlasError("no hsbec table with HS6, i3, i4 columns", path=str(path))
+    table = _sysdata_table(concordance_dir, "hsbec", _SYSDATA_TABLES["hsbec"])
     out = pd.DataFrame(
         {
             "hs6": table["HS6"].astype(str).str.zfill(6),
@@ -124,7 +163,7 @@ def isic_sector_map(
         pairs = _unique_prefix_pairs(table, ["ISIC3_4d", "ISIC3_3d", "ISIC3_2d"], "sector")
         isic = hs["isic3"]
     elif system == "adb":
-        table = _read_rda(Path(concordance_dir) / HS_ISIC_FILE)["isicmrio"]
+        table = _sysdata_table(str(concordance_dir), "isicmrio", _SYSDATA_TABLES["isicmrio"])
         pairs = dict(zip(table["ISIC"].astype(str), table["MRIO"].astype(str), strict=True))
         isic = hs["isic3"]
     elif system == "icio":

@@ -33,6 +33,12 @@ def register(app: typer.Typer) -> None:
             None, "--path", help="Directory of the tables (else $CHAINATLAS_DATA, else cache)."
         ),
         fmt: str = typer.Option("parquet", "--format", help="Table format: parquet or csv."),
+        trade_store: Path = typer.Option(
+            None,
+            "--trade-store",
+            help="Trade store (trade.duckdb) for tariff lists given as "
+            "hs_codes; replaces the file's [trade] store.",
+        ),
         backend: str = backend_cli.backend_option(),
         scheduler: str = backend_cli.scheduler_option(),
     ) -> None:
@@ -46,13 +52,18 @@ def register(app: typer.Typer) -> None:
                 raise ChainAtlasError("--out exists and is not a directory", path=str(out))
             check_output(out, path=path, scenario_file=file)
             backend_cli.check(backend, scheduler, None)
+            if (backend or "local").lower() != "local" and trade_store is not None:
+                raise ChainAtlasError(
+                    "--trade-store works with the local backend; on a distributed backend "
+                    "name the store in the file's [trade] section"
+                )
             if (backend or "local").lower() != "local":
                 # each year's shocks on a Dask worker (docs/scaling.md)
                 from chainatlas.execution.adapters import run_scenario_on_backend
 
                 result = run_scenario_on_backend(file, path, backend=backend, scheduler=scheduler)
             else:
-                result = run_scenario(file, path=path)
+                result = run_scenario(file, path=path, trade_store=trade_store)
             written = result.write(out, fmt=fmt)
         except ChainAtlasError as exc:
             raise _fail(exc) from None
@@ -65,12 +76,15 @@ def register(app: typer.Typer) -> None:
         path: str = typer.Option(
             None, "--path", help="Directory of the tables (else $CHAINATLAS_DATA, else cache)."
         ),
+        trade_store: Path = typer.Option(
+            None, "--trade-store", help="Trade store for hs_codes tariff lists (as for run)."
+        ),
     ) -> None:
         """Validate a scenario file (structure, then labels against its table) without running."""
         from chainatlas.scenarios import check_scenario
 
         try:
-            spec = check_scenario(file, path=path)
+            spec = check_scenario(file, path=path, trade_store=trade_store)
         except ChainAtlasError as exc:
             raise _fail(exc) from None
         kinds = ", ".join(f"{s.id} ({s.kind})" for s in spec.shocks)
