@@ -71,3 +71,26 @@ def test_hs_codes_as_published():
     ]  # fmt: skip
     with pytest.raises(ChainAtlasError, match="847"):
         normalise_hs_codes(["847"])
+
+
+def test_own_r_reader_gives_rdata_frames(concordances_dir, wiod_dir):
+    # the bridge reads the ADB team's sysdata file (data.tables: an external-pointer
+    # attribute, ~10^6 strings with NA) and the WIOD concordance with chainatlas' XDR reader;
+    # rdata, the second parser, must give the same frames, dtypes and NA included
+    import warnings
+    from pathlib import Path
+
+    import rdata
+
+    from chainatlas.trade.bridge import HS_ISIC_FILE, WIOD_CONCORDANCE, _read_rda
+
+    for path in (Path(concordances_dir) / HS_ISIC_FILE, Path(wiod_dir) / WIOD_CONCORDANCE):
+        ours = _read_rda(path)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            reference = rdata.read_rda(str(path))
+        assert sorted(ours) == sorted(reference)
+        for name, frame in reference.items():
+            pd.testing.assert_frame_equal(
+                ours[name].reset_index(drop=True), frame.reset_index(drop=True), obj=name
+            )

@@ -164,6 +164,9 @@ class _Unsupported(Exception):  # noqa: N818 (a reason to fall back, not an erro
     """An R object this reader does not handle (the caller falls back to rdata)."""
 
 
+Unsupported = _Unsupported  # the name other readers of R files catch
+
+
 class _RList(list):
     """A VECSXP/LISTSXP with its attributes (names, class, dim …)."""
 

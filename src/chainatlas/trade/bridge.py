@@ -48,10 +48,40 @@ BRIDGE_VINTAGE = "HS17"  # the vintage of the HS -> ISIC table
 
 
 def _read_rda(path: Path) -> dict:
-    import rdata
+    """The data frames of an R data file by name, as pandas DataFrames (strings with NA).
 
+    chainatlas' own XDR reader (sources/wiod_r.read_rdata) first: the ADB team's sysdata
+    file holds about a million strings, which it reads in about a second where rdata takes
+    half a minute; rdata for R objects that reader does not know. Both give the same frames
+    (tested).
+    """
     if not path.is_file():
         raise DataNotFoundError("concordance file not found", path=str(path))
+    from chainatlas.sources.wiod_r import Unsupported, read_rdata
+
+    try:
+        objects = read_rdata(path)
+    except Unsupported:
+        return _read_rda_with_rdata(path)
+    except Exception as exc:  # a damaged file: one line naming it
+        raise ChainAtlasError(f"cannot read R data file ({exc})", path=str(path)) from None
+    return {name: _frame_of(value) for name, value in objects.items()}
+
+
+def _frame_of(value: object) -> object:
+    if not isinstance(value, dict):
+        return value
+    # character columns as pandas strings with NA, as rdata gives them
+    columns = {
+        name: pd.array(column, dtype="string") if isinstance(column, list) else column
+        for name, column in value.items()
+    }
+    return pd.DataFrame(columns)
+
+
+def _read_rda_with_rdata(path: Path) -> dict:
+    import rdata
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -61,41 +91,11 @@ def _read_rda(path: Path) -> dict:
 
 
 def _sysdata_table(concordance_dir: str, name: str, columns: list[str]) -> pd.DataFrame:
-    """One table of the ADB team's R data file, with a Parquet copy in the cache.
-
-    The file holds a 165,000-row table besides the small ones used here, and reading it
-    takes half a minute; the copy (keyed by the file's size and modification time) makes
-    every later run read the columns it needs in milliseconds.
-    """
-    from chainatlas.sources.paths import cache_dir
-
+    """Columns of one table of the ADB team's R data file, as strings."""
     path = Path(concordance_dir) / HS_ISIC_FILE
-    if not path.is_file():
-        raise DataNotFoundError("concordance file not found", path=str(path))
-    stat = path.stat()
-    copy = cache_dir() / "bridge" / f"{path.stem}-{stat.st_size}-{stat.st_mtime_ns}-{name}.parquet"
-    if copy.is_file():
-        try:
-            return pd.read_parquet(copy)
-        except Exception:  # a damaged copy: read the source again
-            pass
-    tables = _read_rda(path)
-    for other, other_columns in _SYSDATA_TABLES.items():
-        table = tables.get(other)
-        if table is None or not set(other_columns) <= set(table.columns):
-            raise ChainAtlasError(
-                f"no {other} table with {', '.join(other_columns)} columns", path=str(path)
-            )
-        frame = pd.DataFrame({c: table[c].astype(str) for c in other_columns})
-        target = copy.with_name(f"{path.stem}-{stat.st_size}-{stat.st_mtime_ns}-{other}.parquet")
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_suffix(".tmp")
-            frame.to_parquet(tmp, index=False)
-            tmp.replace(target)
-        except OSError:  # a read-only cache: read the R file each time
-            pass
-    table = tables[name]
+    table = _read_rda(path).get(name)
+    if table is None or not set(columns) <= set(table.columns):
+        raise ChainAtlasError(f"no {name} table with {', '.join(columns)} columns", path=str(path))
     return pd.DataFrame({c: table[c].astype(str) for c in columns})
 
 
