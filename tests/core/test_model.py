@@ -286,3 +286,20 @@ def test_aggregate_keeps_rounding_artefacts_of_real_tables(wiod_loader):
     np.testing.assert_allclose(va_mod.gdp(grouped).sum(), va_mod.gdp(model).sum(), rtol=1e-12)
     untouched = model.aggregate(sectors={"c1": ["c1"]})
     assert any("negative output kept" in note for note in untouched.validation.notes)
+
+
+def test_va_origin_multipliers_solved_without_b_equal_the_definition():
+    # without B the multipliers come from one LU solve; they must equal Σ_{i∈t} v_i B_ij
+    # computed from an explicit inverse, and each column's origins sum to 1 (METHODS §2.1)
+    model = build()
+    solved = model.va_origin_multipliers
+    assert "B" not in model.__dict__  # not formed for this
+    B = np.linalg.inv(np.eye(model.GN) - model.Z / model.x[None, :])
+    by_definition = (model.v[:, None] * B).reshape(model.G, model.N, model.GN).sum(axis=1)
+    np.testing.assert_allclose(solved, by_definition, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(solved.sum(axis=0), 1.0, rtol=1e-12)
+    # with B already computed, the same numbers from B
+    again = build()
+    _ = again.B
+    np.testing.assert_allclose(again.va_origin_multipliers, solved, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(va_mod.va_multipliers_by_origin(model), by_definition, rtol=1e-12)

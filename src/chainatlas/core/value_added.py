@@ -18,7 +18,7 @@ def country_sum_rows(model: MRIOModel, array: np.ndarray) -> np.ndarray:
 
 def va_multipliers_by_origin(model: MRIOModel) -> np.ndarray:
     """(G, GN): row t = Σ_{i∈t} v_i B_ij — VA of origin country t per unit of output j."""
-    return country_sum_rows(model, model.v[:, None] * model.B)
+    return model.va_origin_multipliers
 
 
 def va_by_destination(model: MRIOModel) -> np.ndarray:

@@ -47,18 +47,15 @@ def origin_multipliers(model: MRIOModel) -> np.ndarray:
 
     Summed over t it is u' (every unit of output is fully traced to value added, §2.1).
     """
-    G, N = model.G, model.N
-    v = model.v.reshape(G, N)
-    # (t, i) · (t, i, GN) -> (t, GN); no GN×GN temporary
-    per_origin = np.einsum("ti,tij->tj", v, model.B.reshape(G, N, model.GN), optimize=True)
-    return per_origin.reshape(G, G, N)
+    return model.va_origin_multipliers.reshape(model.G, model.G, model.N)
 
 
 def domestic_multipliers(model: MRIOModel) -> tuple[np.ndarray, np.ndarray]:
     """(v_s B_ss, v_s L_ss) as two (G, N) arrays (domestic content and domestic VA)."""
     G, N = model.G, model.N
     v = model.v.reshape(G, N)
-    v_B = np.einsum("si,sij->sj", v, diagonal_blocks(model, model.B))
+    idx = np.arange(G)
+    v_B = origin_multipliers(model)[idx, idx]  # [s, s] = v_s B_ss
     v_L = np.einsum("si,sij->sj", v, model.local_inverse)
     return v_B, v_L
 

@@ -449,7 +449,9 @@ def write_entry(root: Path, key: str, value: Any) -> bool:
 # time it is computed from the same A. Stored as "<name>.npy" + "<name>.json" (size, CRC-32)
 # after a command computed it (save_derived); put back into the model's cached_property slot
 # when the entry is read. The key covers core/model.py, so a change of formula is a new entry.
-DERIVED = ("B",)
+# va_origin_multipliers (G x GN, 0.5 MB) is what KWW and TiVA need of B; stored too, so their
+# warm runs need neither B nor a solve.
+DERIVED = ("B", "va_origin_multipliers")
 _ENTRY_OF: weakref.WeakKeyDictionary[Any, Path] = weakref.WeakKeyDictionary()  # model -> entry
 
 
