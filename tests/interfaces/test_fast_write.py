@@ -202,3 +202,28 @@ def test_panel_cli_writes_what_the_runner_writes(wiod_dir, tmp_path, monkeypatch
     got = pd.read_parquet(out)
     assert list(got["year"].unique()) == [2010, 2011]
     pd.testing.assert_frame_equal(got, expected, check_exact=True, check_dtype=False)
+
+
+def test_panel_with_a_damaged_year_is_one_error_and_no_file(wiod_dir, tmp_path):
+    # panels parse the next year on a worker thread: its error must still reach the user as
+    # one line naming the file (exit 2), and no partial output may be left
+    import shutil
+
+    tables = tmp_path / "wiod"
+    tables.mkdir()
+    shutil.copyfile(wiod_dir / "wiot_2010.RData", tables / "wiot_2010.RData")
+    (tables / "wiot_2011.RData").write_bytes((wiod_dir / "wiot_2011.RData").read_bytes()[:200_000])
+    out = tmp_path / "panel.csv"
+    env = {**os.environ, "CHAINATLAS_CACHE": str(tmp_path / "cache")}
+    env.pop("CHAINATLAS_NO_CACHE", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "chainatlas.interfaces.cli.main", "decompose", "--source",
+         "wiod2013", "--path", str(tables), "--years", "2010-2011", "--method", "wwz",
+         "--level", "country", "--out", str(out)],
+        capture_output=True, text=True, env=env,
+    )  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "wiot_2011.RData" in result.stderr and "cannot read R data file" in result.stderr
+    assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "wiod"]
