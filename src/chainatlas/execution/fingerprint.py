@@ -20,7 +20,7 @@ A directory is walked for at most 5,000 files (hidden files and ``_chainatlas`` 
 skipped, the run's own output directory pruned); a larger tree is marked "more files".
 
 Hashes are memoised by (device, inode, size, mtime_ns, ctime_ns), the table cache's key
-(``chainatlas.sources.cache._HashMemo``): within the process, and across runs in the output
+(``chainatlas.util.file_hashes.HashMemo``): within the process, and across runs in the output
 directory's ``_chainatlas/file-hashes.json`` when the runner passes its memo. Restoring a
 file's size and modification time after an edit (``os.utime``) still changes its ctime, so
 the file is hashed again and the edit is seen.
@@ -32,9 +32,10 @@ import json
 import os
 import re
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from chainatlas.execution.units import WorkUnit
+from chainatlas.util.file_hashes import HashMemo, stat_key
 
 _MAX_LISTED_FILES = 5000
 # Bytes of a directory named in the parameters hashed by content; later files enter by stat.
@@ -43,31 +44,7 @@ _ANY_YEAR = re.compile(r"(?<!\d)(?:1[89]\d\d|20\d\d)(?!\d)")
 _PATH_LIKE_TEXT = re.compile(r"[/\\]|\.[A-Za-z0-9]{1,8}$")
 
 
-class HashMemo(Protocol):
-    def digest(self, path: Path) -> str: ...
-
-
-class _ProcessMemo:
-    """The in-process memo used when no persistent one is given (same key as the cache's)."""
-
-    def __init__(self) -> None:
-        self.entries: dict[str, tuple[list[int], str]] = {}
-
-    def digest(self, path: Path) -> str:
-        from chainatlas.sources.cache import _hash_file, _stat_key
-
-        name = str(path.resolve())
-        before = os.stat(path)
-        known = self.entries.get(name)
-        if known is not None and known[0] == _stat_key(before):
-            return known[1]
-        digest = _hash_file(path)
-        if _stat_key(os.stat(path)) == _stat_key(before):  # not written to while hashing
-            self.entries[name] = (_stat_key(before), digest)
-        return digest
-
-
-_PROCESS_MEMO = _ProcessMemo()
+_PROCESS_MEMO = HashMemo()  # in memory: when the runner passes no persistent memo
 
 
 def file_hash(path: Path, memo: HashMemo | None = None) -> str:
@@ -76,11 +53,9 @@ def file_hash(path: Path, memo: HashMemo | None = None) -> str:
     return (memo or _PROCESS_MEMO).digest(Path(path))
 
 
-def persistent_memo(directory: Path) -> Any:
+def persistent_memo(directory: Path) -> HashMemo:
     """A hash memo kept in ``directory`` (``file-hashes.json``); call ``save()`` after use."""
-    from chainatlas.sources.cache import _HashMemo
-
-    return _HashMemo(Path(directory))
+    return HashMemo(Path(directory))
 
 
 def _skipped(name: str) -> bool:
@@ -113,9 +88,7 @@ def _files(path: Path, exclude: Path | None) -> tuple[list[Path], bool]:
 def _stat_entry(path: Path) -> list[int]:
     """(device, inode, size, mtime_ns, ctime_ns): changes with every write (ctime cannot be
     set back), so never misses an edit; it may change without one (chmod, a copy)."""
-    from chainatlas.sources.cache import _stat_key
-
-    return _stat_key(path.stat())
+    return stat_key(path.stat())
 
 
 def _tree(

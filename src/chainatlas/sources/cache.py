@@ -52,13 +52,13 @@ import numpy as np
 
 from chainatlas.sources.paths import cache_dir
 from chainatlas.util.deferred import base_class, build_frame, pending_columns, with_deferred_frames
+from chainatlas.util.file_hashes import HashMemo
 
 # Bump when the stored layout changes (entries of other formats are simply never looked up).
 CACHE_FORMAT = 1
 # Inputs larger than this are not cached (hashing them would cost more than it saves).
 MAX_INPUT_BYTES = 16 * 2**30
 MAX_INPUT_FILES = 10_000
-_MEMO_NAME = "file-hashes.json"
 
 
 class Uncacheable(Exception):  # noqa: N818 (not an error: a reason to skip the cache)
@@ -80,53 +80,6 @@ def cache_enabled(cache: bool | None = None) -> bool:
 
 
 # ---------------------------------------------------------------------- the key
-def _stat_key(stat: os.stat_result) -> list[int]:
-    return [stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns]
-
-
-def _hash_file(path: Path) -> str:
-    with open(path, "rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
-
-
-class _HashMemo:
-    """(device, inode, size, mtime_ns, ctime_ns) -> SHA-256 of files hashed before."""
-
-    def __init__(self, root: Path) -> None:
-        self.file = root / _MEMO_NAME
-        try:
-            self.entries: dict[str, list] = json.loads(self.file.read_text("utf-8"))
-            if not isinstance(self.entries, dict):
-                self.entries = {}
-        except (OSError, ValueError):
-            self.entries = {}
-        self.changed = False
-
-    def digest(self, path: Path) -> str:
-        name = str(path.resolve())
-        before = os.stat(path)
-        known = self.entries.get(name)
-        if isinstance(known, list) and len(known) == 2 and known[0] == _stat_key(before):
-            return str(known[1])
-        digest = _hash_file(path)
-        if _stat_key(os.stat(path)) == _stat_key(before):  # not written to while hashing
-            self.entries[name] = [_stat_key(before), digest]
-            self.changed = True
-        return digest
-
-    def save(self) -> None:
-        if not self.changed:
-            return
-        try:
-            self.file.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".memo.", dir=self.file.parent)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(self.entries, handle)
-            os.replace(tmp, self.file)
-        except OSError:
-            pass
-
-
 def default_input_files(path: Path) -> list[Path]:
     """The files a loader may read: the file itself, or every file under the directory."""
     if path.is_file():
@@ -184,7 +137,7 @@ def entry_key(
     files: list[Path],
     year: int | None,
     options: Mapping[str, Any],
-    memo: _HashMemo,
+    memo: HashMemo,
     root: Path | None = None,
 ) -> str:
     """The entry's name: a hash of input contents, loader, year, options and code version."""
@@ -509,7 +462,7 @@ def cached_load(
     if not cache_enabled(cache):
         return loader(path, year, **options)
     root = tables_dir()
-    memo = _HashMemo(root)
+    memo = HashMemo(root)
     try:
         files = input_files(path, year) if input_files else default_input_files(path)
         # a directory and a file of the same content are different requests (a directory
