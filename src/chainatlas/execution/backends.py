@@ -92,6 +92,11 @@ def parse_scheduler(scheduler: str | None) -> tuple[str, int | str]:
 _SCHEDULER_SCHEMES = ("tcp", "tls", "ws", "wss", "inproc", "ucx")
 
 
+# Loggers of the event loop under dask.distributed that print tracebacks while a cluster is
+# torn down mid-run ("Exception in callback …", CommClosedError, CancelledError).
+_SHUTDOWN_LOGGERS = ("tornado", "asyncio", "distributed")
+
+
 class DaskBackend:
     """dask.distributed: a LocalCluster started here, or an existing scheduler."""
 
@@ -179,6 +184,13 @@ class DaskBackend:
         try:
             for future in as_completed(futures):
                 yield position[future.key], future.result()
+        except (Exception, GeneratorExit):
+            raise
+        except BaseException:
+            # Ctrl-C or SIGTERM: what the event loop logs while the cluster is torn down
+            # (closed comms, cancelled tasks) is tornado tracebacks that tell the user nothing
+            self._quiet_shutdown()
+            raise
         finally:
             # on error or Ctrl-C: stop what has not started; finished partitions are kept
             pending = [f for f in futures if not f.done()]
@@ -186,11 +198,34 @@ class DaskBackend:
                 self.client.cancel(pending)
 
     def close(self) -> None:
+        quiet_during_close = not self._shutdown_levels
+        self._quiet_shutdown()
         try:
             self.client.close()
         finally:
-            if self.cluster is not None:
-                self.cluster.close()
+            try:
+                if self.cluster is not None:
+                    self.cluster.close()
+            finally:
+                if quiet_during_close:  # an orderly close: the loggers speak again
+                    self._restore_loggers()
+
+    _shutdown_levels: tuple = ()
+
+    def _quiet_shutdown(self) -> None:
+        """Silence the event loop's loggers, their children included (kept after an
+        interrupt: the process is exiting)."""
+        if self._shutdown_levels:
+            return
+        loggers = [logging.getLogger(name) for name in _SHUTDOWN_LOGGERS]
+        self._shutdown_levels = tuple((logger, logger.level) for logger in loggers)
+        for logger in loggers:
+            logger.setLevel(logging.CRITICAL + 1)
+
+    def _restore_loggers(self) -> None:
+        for logger, level in self._shutdown_levels:
+            logger.setLevel(level)
+        self._shutdown_levels = ()
 
 
 def _import_error(module: str) -> str | None:
