@@ -19,6 +19,7 @@ from functools import cached_property
 
 import numpy as np
 
+from chainatlas.core import lapack
 from chainatlas.core.layout import EconomyLayout
 from chainatlas.errors import ValidationError
 from chainatlas.util.deferred import with_deferred_frames
@@ -592,9 +593,11 @@ class MRIOModel:
 
     @cached_property
     def lu_factor(self) -> tuple[np.ndarray, np.ndarray]:
-        """LU factorisation of (I − A), reused by every solve (scenarios, Ghosh, …)."""
-        identity_minus_a = np.eye(self.GN) - self.A
-        return scipy.linalg.lu_factor(identity_minus_a, check_finite=False)
+        """LU factorisation of (I − A), reused by every solve (scenarios, Ghosh, …), in the
+        form ``scipy.linalg.lu_factor`` returns (core/lapack.py: without importing it)."""
+        # I − A built in Fortran order (the transpose of I − Aᵀ), so LAPACK factors it in place
+        identity_minus_a = (np.eye(self.GN) - self.A.T).T
+        return lapack.lu_factor(identity_minus_a, overwrite=True)
 
     @cached_property
     def B(self) -> np.ndarray:
@@ -636,12 +639,36 @@ class MRIOModel:
             return _readonly(per_origin)
         weights = np.zeros((GN, G))
         weights[np.arange(GN), self.country_of_row] = self.v
+        if "lu_factor" in self.__dict__:
+            return _readonly(lapack.lu_solve(self.lu_factor, weights, transposed=True).T)
         system = np.eye(GN) - self.A
         return _readonly(np.linalg.solve(system.T, weights).T)
 
     def leontief_solve(self, rhs: np.ndarray) -> np.ndarray:
         """Solve (I − A) X = rhs without forming B (for a few right-hand sides)."""
-        return scipy.linalg.lu_solve(self.lu_factor, rhs, check_finite=False)
+        return lapack.lu_solve(self.lu_factor, np.asarray(rhs, dtype=np.float64))
+
+    def leontief_product(self, rhs: np.ndarray) -> np.ndarray:
+        """B @ rhs: the product when this model holds B already, else an LU solve."""
+        if "B" in self.__dict__:
+            return self.B @ rhs
+        return self.leontief_solve(rhs)
+
+    @cached_property
+    def B_diagonal_blocks(self) -> np.ndarray:
+        """The G diagonal blocks B_ss of the Leontief inverse, (G, N, N).
+
+        From B when the model holds it; otherwise from the LU factors of I − A and their
+        triangular inverses (core/lapack.py), half the work of forming B — what WWZ and the
+        source-based BM terms need of B besides a few products (``leontief_product``).
+        """
+        G, N = self.G, self.N
+        idx = np.arange(G)
+        if "B" not in self.__dict__ and self.layout is None:
+            blocks = lapack.inverse_diagonal_blocks(self.lu_factor, G, N)
+            if blocks is not None:
+                return _readonly(blocks)
+        return _readonly(self.B.reshape(G, N, G, N)[idx, :, idx, :])
 
     @cached_property
     def A_blocks(self) -> np.ndarray:

@@ -40,7 +40,6 @@ from chainatlas.core.model import MRIOModel
 from chainatlas.decompositions.tidy import Decomposition
 from chainatlas.decompositions.tiva import (
     cube_to_rows,
-    diagonal_blocks,
     domestic_multipliers,
     exports_cube,
     foreign_multiplier,
@@ -113,14 +112,14 @@ class _Blocks:
 
 def _blocks(model: MRIOModel) -> _Blocks:
     G, N = model.G, model.N
-    B_own = diagonal_blocks(model, model.B)  # B_ss
+    B_own = model.B_diagonal_blocks  # B_ss
     A_own = np.asarray(model.A_domestic)
     F = B_own - np.matmul(A_own, B_own)  # (I − A_ss) B_ss = I + M_s
     v_B, v_L = domestic_multipliers(model)
     foreign = foreign_multiplier(model)
     # row vector × F_s⁻¹: solve F_sᵀ wᵀ = foreignᵀ for all s at once
     foreign_ext = np.linalg.solve(F.transpose(0, 2, 1), foreign[:, :, None])[:, :, 0]
-    BY = (model.B @ model.Y).reshape(G, N, G)
+    BY = model.leontief_product(model.Y).reshape(G, N, G)
     Y = np.asarray(model.Y).reshape(G, N, G)
     CY = BY - Y - np.matmul(A_own, BY)  # A^F B Y = A B Y − A^D B Y, A B Y = B Y − Y
     return _Blocks(
@@ -136,6 +135,13 @@ def _blocks(model: MRIOModel) -> _Blocks:
         Y=Y,
         CY=CY,
     )
+
+
+def _sink_blocks(model: MRIOModel) -> _Blocks:
+    """:func:`_blocks` for the sink-based terms, which need every block B_rs: B is formed
+    first, so its diagonal blocks are read from it rather than computed a second way."""
+    model.B  # noqa: B018 (a cached property, computed here on purpose)
+    return _blocks(model)
 
 
 def _through_partner(model: MRIOModel, vectors: np.ndarray) -> np.ndarray:
@@ -328,7 +334,7 @@ def bm_sink(model: MRIOModel) -> Decomposition:
     Same DC and FC per cell as :func:`bm_source`; DVA/FVA differ by cell but agree summed over
     partners and sectors. VAXIM = DVA absorbed by the direct importer (exvatools/decompr).
     """
-    c = _sink_cubes(model, _blocks(model))
+    c = _sink_cubes(model, _sink_blocks(model))
     c["VAX"] = c["VAX1"] + c["VAX2"] + c["VAX3"] + c["VAX4"]
     c["VAXIM"] = c["VAX1"] + c["VAX2"] + c["VAXIM3"]
     c["REF"] = c["REF1"] + c["REF2"]
@@ -345,7 +351,7 @@ def bm_sink(model: MRIOModel) -> Decomposition:
 
 def bm_sink_terms(model: MRIOModel) -> Decomposition:
     """The 12 additive BM sink terms in exvatools ``bm_snk`` naming; they sum to E_sr."""
-    cubes = _sink_cubes(model, _blocks(model))
+    cubes = _sink_cubes(model, _sink_blocks(model))
     return _additive(model, "bm-sink-terms", _rows(cubes, FINE_TERMS))
 
 

@@ -25,7 +25,6 @@ from chainatlas.core.model import MRIOModel
 from chainatlas.decompositions.tidy import Decomposition
 from chainatlas.decompositions.tiva import (
     cube_to_rows,
-    diagonal_blocks,
     origin_multipliers,
     residual_notes,
 )
@@ -170,13 +169,14 @@ def ingredients_from(
 
 
 def dense_ingredients(model: MRIOModel) -> WWZIngredients:
-    """Ingredients from the model's cached global inverse B (GN×GN @ GN×(3G+2), BLAS)."""
-    B = model.B
+    """Ingredients from the model's B: its product with the 3G + 2 right-hand sides and its
+    diagonal blocks — read off B when the model holds it, else from the LU factors of I − A
+    (core/lapack.py), which costs half as much as forming B."""
     return ingredients_from(
         model,
-        B @ final_demand_rhs(model),
+        model.leontief_product(final_demand_rhs(model)),
         origin_multipliers(model),
-        diagonal_blocks(model, B),
+        model.B_diagonal_blocks,
         model.local_inverse,
     )
 

@@ -36,7 +36,9 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
+import io
 import json
+import mmap
 import os
 import shutil
 import sys
@@ -166,6 +168,22 @@ def entry_key(
 # The JSON form is {"__tag__": ...}; plain JSON scalars, lists and str-keyed dicts need no row.
 
 
+def write_npy(handle: Any, array: np.ndarray) -> dict[str, int]:
+    """Write ``array`` as a ``.npy`` file to ``handle``; its size and CRC-32, as _verify checks.
+
+    The checksum is taken over the bytes in memory as they are written, not by reading the
+    file back: a panel's cache writes 35 MB a year, and reading them back cost as much again.
+    """
+    array = np.ascontiguousarray(array)
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, np.lib.format.header_data_from_array_1_0(array))
+    head = header.getvalue()
+    body = memoryview(array.reshape(-1)).cast("B") if array.size else memoryview(b"")
+    handle.write(head)
+    handle.write(body)
+    return {"size": len(head) + body.nbytes, "crc32": zlib.crc32(body, zlib.crc32(head))}
+
+
 class _Writer:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
@@ -175,9 +193,8 @@ class _Writer:
         if array.dtype.hasobject:
             raise Uncacheable("object array")
         name = f"a{len(self.files)}.npy"
-        np.save(self.directory / name, np.ascontiguousarray(array), allow_pickle=False)
-        data = (self.directory / name).read_bytes()
-        self.files[name] = {"size": len(data), "crc32": zlib.crc32(data)}
+        with open(self.directory / name, "wb") as handle:
+            self.files[name] = write_npy(handle, array)
         return name
 
 
@@ -342,9 +359,17 @@ def _verify(directory: Path, meta: Mapping[str, Any]) -> None:
         file = directory / name
         if file.stat().st_size != expected["size"]:
             raise ValueError(f"{name}: size differs")
-        with open(file, "rb") as handle:
-            if zlib.crc32(handle.read()) != expected["crc32"]:
-                raise ValueError(f"{name}: checksum differs")
+        if _file_crc32(file) != expected["crc32"]:
+            raise ValueError(f"{name}: checksum differs")
+
+
+def _file_crc32(file: Path) -> int:
+    """CRC-32 of a file, over a read-only mapping (no copy: the arrays are mapped anyway)."""
+    with open(file, "rb") as handle:
+        if os.fstat(handle.fileno()).st_size == 0:
+            return zlib.crc32(b"")
+        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+            return zlib.crc32(mapped)
 
 
 def read_entry(directory: Path) -> Any | None:
@@ -403,8 +428,10 @@ def write_entry(root: Path, key: str, value: Any) -> bool:
 # after a command computed it (save_derived); put back into the model's cached_property slot
 # when the entry is read. The key covers core/model.py, so a change of formula is a new entry.
 # va_origin_multipliers (G x GN, 0.5 MB) is what KWW and TiVA need of B; stored too, so their
-# warm runs need neither B nor a solve.
-DERIVED = ("B", "va_origin_multipliers")
+# warm runs need neither B nor a solve. B_diagonal_blocks (G x N x N, 0.4 MB) is what WWZ and
+# the source-based BM terms need of B besides LU solves: with it they never form B at all.
+# "Same bits": for the same BLAS and thread count; one thread or two differ in the last digit.
+DERIVED = ("B", "B_diagonal_blocks", "va_origin_multipliers")
 _ENTRY_OF: weakref.WeakKeyDictionary[Any, Path] = weakref.WeakKeyDictionary()  # model -> entry
 
 
@@ -433,10 +460,8 @@ def save_derived(model: Any) -> None:
         with contextlib.suppress(OSError):
             fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".npy", dir=directory)
             with os.fdopen(fd, "wb") as handle:
-                np.save(handle, np.ascontiguousarray(value), allow_pickle=False)
-            data = Path(tmp).read_bytes()
+                record = write_npy(handle, value)
             os.replace(tmp, directory / f"{name}.npy")
-            record = {"size": len(data), "crc32": zlib.crc32(data)}
             fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".json", dir=directory)
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 json.dump(record, handle)

@@ -16,6 +16,9 @@ from chainatlas.util.files import OUTPUT_SUFFIXES
 if TYPE_CHECKING:
     import pandas as pd
 
+# years of a panel decomposed side by side by decompose_to_file (one per core of a laptop)
+PANEL_WORKERS = 2
+
 
 def run_decompose(
     source: str,
@@ -105,42 +108,49 @@ def decompose_to_file(
     from chainatlas.sources.cache import save_derived
     from chainatlas.util.fast_write import write_csv_columns, write_parquet_columns
     from chainatlas.util.files import atomic_write
+    from chainatlas.util.threads import blas_threads
+
+    def one_year(year: int) -> tuple[dict, list[str]]:
+        model = sources.load(source, path, year)
+        result = decomposition(model, method)
+        save_derived(model)  # B, for the next command on this year
+        return (
+            decomposition_columns(result, level, wide=wide),
+            [f"{year}: {note}" for note in result.notes],
+        )
 
     parts, notes = [], []
-    progress = None
-    if len(years) > 1:
+    if len(years) == 1:
+        columns_of_year, year_notes = one_year(years[0])
+        parts.append(columns_of_year)
+        notes.extend(year_notes)
+    else:
         from rich.progress import Progress
 
         progress = Progress(transient=True)
         progress.start()
         bar = progress.add_task(f"{method} {source}", total=len(years))
-    # Panels read the next year while this one is decomposed: parsing (bzip2, XDR, checks,
-    # the cache write) is mostly one thread and the decomposition mostly BLAS, so on two
-    # cores they overlap. Loads stay one at a time and in order, on the one worker thread.
-    pool = ThreadPoolExecutor(max_workers=1) if len(years) > 1 else None
-    try:
-        upcoming = pool.submit(sources.load, source, path, years[0]) if pool else None
-        for position, year in enumerate(years):
-            if upcoming is None:
-                model = sources.load(source, path, year)
-            else:
-                model = upcoming.result()
-                upcoming = (
-                    pool.submit(sources.load, source, path, years[position + 1])
-                    if position + 1 < len(years)
-                    else None
-                )
-            result = decomposition(model, method)
-            save_derived(model)  # B, for the next command on this year
-            parts.append(decomposition_columns(result, level, wide=wide))
-            notes.extend(f"{year}: {note}" for note in result.notes)
-            del model, result
-            if progress is not None:
-                progress.advance(bar)
-    finally:
-        if pool is not None:
+        # A panel runs two years at a time, one per core, each with single-threaded BLAS:
+        # parsing (bzip2, XDR, the cache write) is one thread, and LAPACK's inverse on two
+        # threads costs 30 % more CPU than on one; two years side by side keep both cores
+        # busy with neither overhead. At most two years are held in memory; results and
+        # errors are taken in year order, so a damaged year is reported as before.
+        workers = min(PANEL_WORKERS, len(years))
+        pool = ThreadPoolExecutor(max_workers=workers)
+        try:
+            with blas_threads(1):
+                pending = [pool.submit(one_year, year) for year in years[:workers]]
+                for position in range(len(years)):
+                    columns_of_year, year_notes = pending[position].result()
+                    following = position + workers
+                    if following < len(years):
+                        pending.append(pool.submit(one_year, years[following]))
+                    pending[position] = None  # type: ignore[call-overload]
+                    parts.append(columns_of_year)
+                    notes.extend(year_notes)
+                    progress.advance(bar)
+        finally:
             pool.shutdown(wait=True, cancel_futures=True)
-        if progress is not None:
             progress.stop()
     columns = concat_columns(parts)
     rows = max((len(c) for c in columns.values() if not isinstance(c, int)), default=1)
