@@ -60,3 +60,20 @@ def test_single_file_path_and_rebalance_off(tmp_path, wiod_dir):
     assert any("not balanced" in note for note in model.validation.notes)
     # published output kept as x
     assert np.all(model.x >= 0)
+
+
+@pytest.mark.parametrize("compression", ["gzip", "xz", "none"])
+def test_other_compressions_of_the_same_file_load_the_same_table(
+    wiod_dir, wiod2011, tmp_path, compression
+):
+    # R's save() writes gzip by default (bzip2 and xz on request; the wiod package uses bzip2)
+    import bz2
+    import gzip
+    import lzma
+
+    raw = bz2.decompress((wiod_dir / "wiot_2011.RData").read_bytes())
+    packed = {"gzip": gzip.compress, "xz": lzma.compress, "none": lambda data: data}[compression]
+    (tmp_path / "wiot_2011.RData").write_bytes(packed(raw))
+    model = chainatlas.load("wiod2013", tmp_path, year=2011, cache=False)
+    np.testing.assert_array_equal(model.Z, wiod2011.Z)
+    np.testing.assert_array_equal(model.x, wiod2011.x)

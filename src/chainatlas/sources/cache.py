@@ -53,6 +53,7 @@ from typing import Any
 import numpy as np
 
 from chainatlas.sources.paths import cache_dir
+from chainatlas.util import readahead
 from chainatlas.util.deferred import base_class, build_frame, pending_columns, with_deferred_frames
 from chainatlas.util.file_hashes import HashMemo
 
@@ -505,6 +506,8 @@ def cached_load(
     if entry.exists():
         value = read_entry(entry)
         if value is not None:
+            for file in files:  # a read started ahead of the load is not needed
+                readahead.discard(file)
             _attach_derived(value, entry)
             _remember(value, entry)
             return value

@@ -12,11 +12,7 @@ because ``rdata.read_rda`` converts through xarray, whose import pulls in dask: 
 
 from __future__ import annotations
 
-import bz2
 import csv
-import gzip
-import io
-import lzma
 import re
 import struct
 import warnings
@@ -29,6 +25,8 @@ from chainatlas.data import path_of
 from chainatlas.errors import DataNotFoundError, ValidationError
 from chainatlas.sources.codes import to_iso3
 from chainatlas.sources.registry import register
+from chainatlas.util import readahead
+from chainatlas.util.readahead import inflate
 
 if TYPE_CHECKING:
     from chainatlas.core.model import MRIOModel
@@ -154,7 +152,7 @@ _SYM, _LIST, _CHAR, _LGL, _INT, _REAL, _STR, _VEC = 1, 2, 9, 10, 13, 14, 16, 19
 _EXTPTR = 22  # data.table's ".internal.selfref" attribute: read and dropped
 _NIL, _REF = 254, 255
 _NA_INT = -(2**31)
-MAX_DECOMPRESSED_BYTES = 8 * 2**30  # a corrupt or hostile file never inflates past this
+MAX_DECOMPRESSED_BYTES = readahead.MAX_INFLATED_BYTES  # a hostile file never inflates past this
 
 
 _TWO_INTS = struct.Struct(">ii")
@@ -174,18 +172,8 @@ class _RList(list):
 
 
 def _decompress(raw: bytes) -> bytes:
-    opener: Any
-    if raw[:2] == b"\x1f\x8b":
-        opener = gzip.GzipFile
-    elif raw[:3] == b"BZh":
-        opener = bz2.BZ2File
-    elif raw[:6] == b"\xfd7zXZ\x00":
-        opener = lzma.LZMAFile
-    else:
-        return raw
-    with opener(io.BytesIO(raw)) as stream:
-        data = stream.read(MAX_DECOMPRESSED_BYTES + 1)
-    if len(data) > MAX_DECOMPRESSED_BYTES:
+    data = inflate(raw, MAX_DECOMPRESSED_BYTES)
+    if data is None:
         raise ValidationError(f"inflates to more than {MAX_DECOMPRESSED_BYTES:,} bytes")
     return data
 
@@ -342,7 +330,11 @@ def read_rdata(file: Path) -> dict[str, Any]:
     Lists with names become dicts, matrices NumPy arrays (float64; integer NA -> NaN),
     character vectors lists of str. Raises ``_Unsupported`` for other R objects.
     """
-    data = _decompress(Path(file).read_bytes())
+    # inflated on a background thread while the command was starting (util/readahead.py),
+    # if the console script knew this file would be read and it is unchanged since
+    data = readahead.take(file)
+    if data is None:
+        data = _decompress(Path(file).read_bytes())
     if data[:5] not in (b"RDX2\n", b"RDX3\n"):
         raise _Unsupported("not an RDX2/RDX3 file")
     if data[5:7] != b"X\n":
