@@ -96,20 +96,24 @@ def inverse_diagonal_blocks(
     if n != blocks * size or not np.array_equal(piv, np.arange(n, dtype=piv.dtype)):
         return None
     flapack = _load()
-    upper_inverse, info_u = flapack.dtrtri(lu, lower=0, unitdiag=0)
-    lower_inverse, info_l = flapack.dtrtri(lu, lower=1, unitdiag=1)
+    # U⁻¹ and L⁻¹ fill the same triangles as U and L, and dtrtri inverts one triangle in place
+    # leaving the other as it is: both inverses share one copy of the factors (L⁻¹'s unit
+    # diagonal is implicit), one GN×GN buffer rather than two
+    inverses = np.array(lu, order="F")
+    inverses, info_u = flapack.dtrtri(inverses, lower=0, unitdiag=0, overwrite_c=1)
+    inverses, info_l = flapack.dtrtri(inverses, lower=1, unitdiag=1, overwrite_c=1)
     if info_u != 0 or info_l != 0:  # a zero pivot: U is singular, no inverse to take blocks of
         return None
-    # dtrtri leaves the other triangle as it found it (the other factor): mask it per block
     diagonal = np.empty((blocks, size, size))
     own_upper = np.triu(np.ones((size, size), dtype=bool))
     own_lower = np.tril(np.ones((size, size), dtype=bool), -1)
     for block in range(blocks):  # G thin BLAS products; their flops are N·n² in all
         a, b = block * size, (block + 1) * size
-        u_own = np.where(own_upper, upper_inverse[a:b, a:b], 0.0)
-        l_own = np.where(own_lower, lower_inverse[a:b, a:b], 0.0)
+        own = inverses[a:b, a:b]
+        u_own = np.where(own_upper, own, 0.0)
+        l_own = np.where(own_lower, own, 0.0)
         l_own[np.diag_indices(size)] = 1.0
         diagonal[block] = u_own @ l_own
-        if b < n:
-            diagonal[block] += upper_inverse[a:b, b:] @ lower_inverse[b:, a:b]
+        if b < n:  # U⁻¹[a:b, b:] lies above the diagonal, L⁻¹[b:, a:b] below it
+            diagonal[block] += inverses[a:b, b:] @ inverses[b:, a:b]
     return diagonal

@@ -167,7 +167,7 @@ class MRIOModel:
                 )
             _check_finite("gross output", x[:, None], row_labels, ["x"], where)
 
-        integer_valued = bool(np.all(np.round(Z) == Z) and np.all(Y_full == np.round(Y_full)))
+        integer_valued = _integer_valued(Z) and _integer_valued(Y_full)
         if rebalance is None:
             rebalance = x is None or integer_valued
         notes: list[str] = []
@@ -255,7 +255,7 @@ class MRIOModel:
                 f"{', '.join(row_labels[i] for i in stray)} carry no value added "
                 f"(largest {np.abs(Y_full[stray]).max():.6g})"
             )
-        inputs_without_output = np.flatnonzero((x == 0) & (np.abs(Z).sum(axis=0) > 0) & real)
+        inputs_without_output = np.flatnonzero((x == 0) & (Z != 0).any(axis=0) & real)
         if inputs_without_output.size:
             # A zero-output column has A = 0, so its (rounding-sized) inputs drop out of B:
             # B y then equals x minus those inputs for the supplying rows.
@@ -595,8 +595,11 @@ class MRIOModel:
     def lu_factor(self) -> tuple[np.ndarray, np.ndarray]:
         """LU factorisation of (I − A), reused by every solve (scenarios, Ghosh, …), in the
         form ``scipy.linalg.lu_factor`` returns (core/lapack.py: without importing it)."""
-        # I − A built in Fortran order (the transpose of I − Aᵀ), so LAPACK factors it in place
-        identity_minus_a = (np.eye(self.GN) - self.A.T).T
+        # I − A built in Fortran order, so LAPACK factors it in place (no identity matrix
+        # and no transposed copy: each fresh GN×GN array costs its page faults)
+        identity_minus_a = np.empty((self.GN, self.GN), order="F")
+        np.negative(self.A, out=identity_minus_a)
+        identity_minus_a[np.diag_indices(self.GN)] += 1.0
         return lapack.lu_factor(identity_minus_a, overwrite=True)
 
     @cached_property
@@ -806,6 +809,17 @@ def _check_labels(kind: str, labels: tuple[str, ...], where: str | None) -> None
 # Larger magnitudes are no table in any currency unit, and their sums and products overflow
 # to inf (two cells of 1e308 already do): refused like NaN, with the cell named.
 MAX_ABS_VALUE = 1e100
+
+
+def _integer_valued(array: np.ndarray, rows_per_slab: int = 64) -> bool:
+    """Whether every value is a whole number; checked by slabs of rows, so the temporaries are
+    a few hundred KB rather than a second copy of Z (whose fresh pages cost their faults)."""
+    matrix = array.reshape(array.shape[0], -1) if array.ndim else array.reshape(1, 1)
+    for start in range(0, matrix.shape[0], rows_per_slab):
+        slab = matrix[start : start + rows_per_slab]
+        if not np.array_equal(np.round(slab), slab):
+            return False
+    return True
 
 
 def _check_finite(

@@ -243,11 +243,11 @@ class _XdrReader:
         if kind in (_LGL, _INT, _REAL, _STR, _VEC):
             n = self.length()
             if kind == _REAL:
-                value: Any = self.numbers(n, ">f8").astype(np.float64)
+                # a big-endian view of the file's bytes, made native by _with_attributes in
+                # the layout its dim asks for (one copy for a matrix, not two)
+                value: Any = self.numbers(n, ">f8")
             elif kind in (_INT, _LGL):
-                ints = self.numbers(n, ">i4")
-                value = ints.astype(np.float64)
-                value[ints == _NA_INT] = np.nan
+                value = self.numbers(n, ">i4")  # as for doubles; NA becomes NaN there
             elif kind == _STR:
                 if n > len(self.data) - self.pos:
                     raise ValidationError(f"{n:,} strings cannot fit at byte {self.pos:,}")
@@ -309,13 +309,29 @@ class _XdrReader:
         return dict(zip(pairs.attributes["names"], pairs, strict=True))
 
 
+def _native(values: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """float64 in native byte order and row-major layout from the file's big-endian doubles or
+    integers (integer NA -> NaN), in one pass: R stores matrices column by column, the model
+    keeps them row-major, and a native copy first would be a second matrix-sized array."""
+    source = values.reshape(shape, order="F")
+    out = np.empty(shape)
+    np.copyto(out, source)
+    if values.dtype.kind == "i":
+        missing = source == _NA_INT
+        if missing.any():
+            out[missing] = np.nan
+    return out
+
+
 def _with_attributes(value: Any, attributes: dict[str, Any]) -> Any:
     dim = attributes.get("dim")
-    if isinstance(value, np.ndarray) and dim is not None:
-        shape = tuple(int(d) for d in np.asarray(dim))
-        if int(np.prod(shape)) != value.size:
-            raise ValidationError(f"dim {shape} does not match {value.size:,} values")
-        return value.reshape(shape, order="F")  # R stores matrices column by column
+    if isinstance(value, np.ndarray):
+        shape = value.shape
+        if dim is not None:
+            shape = tuple(int(d) for d in np.asarray(dim))
+            if int(np.prod(shape)) != value.size:
+                raise ValidationError(f"dim {shape} does not match {value.size:,} values")
+        value = _native(value, shape)
     if isinstance(value, _RList):
         names = attributes.get("names")
         if names is not None and len(names) == len(value) and all(names):
