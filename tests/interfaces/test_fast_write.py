@@ -233,3 +233,27 @@ def test_panel_with_a_damaged_year_is_one_error_and_no_file(wiod_dir, tmp_path):
     assert "wiot_2011.RData" in result.stderr and "cannot read R data file" in result.stderr
     assert not out.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "wiod"]
+
+
+def test_console_script_ends_at_once_with_everything_written(wiod_dir, tmp_path):
+    # the decompose fast path marks itself done and the console script skips the teardown
+    # (interfaces/cli/finish.py): the piped messages and the file must still be complete
+    env = {**os.environ, "CHAINATLAS_CACHE": str(tmp_path / "cache")}
+    env.pop("CHAINATLAS_NO_CACHE", None)
+    out = tmp_path / "kww.csv"
+    done = subprocess.run(
+        [sys.executable, "-m", "chainatlas.interfaces.cli.entry", "decompose", "--source",
+         "wiod2013", "--path", str(wiod_dir), "--year", "2011", "--method", "kww",
+         "--level", "country", "--out", str(out)],
+        capture_output=True, text=True, env=env,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    rows = len(pd.read_csv(out))
+    assert done.stdout == f"wrote {rows:,} rows to {out}\n"
+    assert done.stderr.startswith("notes:\n")
+    assert done.stderr.endswith("KWW terms are defined at country level only\n")
+    from chainatlas.interfaces.cli import finish
+
+    finish.mark_done()  # an in-process run never exits the process: entry.run resets the mark
+    finish.reset()
+    finish.exit_if_done()  # returns: nothing marked

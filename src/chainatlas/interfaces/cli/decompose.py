@@ -238,6 +238,9 @@ def register(app: typer.Typer) -> None:
             rows, notes = decompose_to_file(source, path, years, method.lower(), level, wide, out)
             typer.echo(f"wrote {rows:,} rows to {out}")
             print_notes(notes)
+            from chainatlas.interfaces.cli import finish
+
+            finish.mark_done()  # the file is in place, its worker threads are joined
             return
         frame = run_decompose(
             source,

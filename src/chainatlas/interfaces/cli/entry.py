@@ -190,9 +190,16 @@ def run() -> None:
     if words is None or no_cache:
         if words is None:
             _read_ahead(argv)  # first: the reading overlaps the imports below
+        from chainatlas.interfaces.cli import finish
         from chainatlas.interfaces.cli.main import run as run_cli
 
-        run_cli()
+        finish.reset()
+        try:
+            run_cli()
+        except SystemExit as exc:
+            if exc.code not in (0, None):
+                raise
+        finish.exit_if_done()  # a command that wrote and reported all: no teardown wait
         return
     path = _help_file(help_key(words))
     try:
