@@ -7,8 +7,6 @@ import bz2
 import gzip
 import os
 import shutil
-import subprocess
-import sys
 import time
 
 import numpy as np
@@ -17,6 +15,7 @@ import pytest
 from chainatlas import sources
 from chainatlas.interfaces.cli.entry import table_file_hint
 from chainatlas.util import readahead
+from cli_process import decompose_process
 
 
 @pytest.fixture(autouse=True)
@@ -111,16 +110,12 @@ def test_loader_takes_the_read_and_rereads_an_edited_file(wiod_dir, tmp_path):
 
 
 def test_cli_cold_and_warm_runs_give_the_same_file(wiod_dir, tmp_path):
-    env = {**os.environ, "CHAINATLAS_CACHE": str(tmp_path / "cache")}
-    env.pop("CHAINATLAS_NO_CACHE", None)
     outputs = []
     for run in range(2):  # cold (read ahead, parsed) then warm (cache hit: read discarded)
         out = tmp_path / f"kww{run}.csv"
-        done = subprocess.run(
-            [sys.executable, "-m", "chainatlas.interfaces.cli.entry", "decompose", "--source",
-             "wiod2013", "--path", str(wiod_dir), "--year", "2011", "--method", "kww",
-             "--level", "country", "--out", str(out)],
-            capture_output=True, text=True, env=env,
+        done = decompose_process(
+            wiod_dir, "2011", "kww", "country", out, tmp_path / "cache",
+            module="chainatlas.interfaces.cli.entry",
         )  # fmt: skip
         assert done.returncode == 0, done.stderr
         outputs.append(out.read_bytes())

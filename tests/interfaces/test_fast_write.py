@@ -17,6 +17,7 @@ from chainatlas.decompositions.levels import LEVELS
 from chainatlas.execution.synthetic import synthetic_table
 from chainatlas.util.fast_write import Labels, write_csv_columns, write_parquet_columns
 from chainatlas.util.files import write_table
+from cli_process import decompose_process
 
 AWKWARD_FLOATS = [
     0.1, 1e-5, 123.0, 1 / 3, -0.0, 0.0, 1e22, 5e-324, 2.5e15, 12345678901234567.0,
@@ -220,14 +221,7 @@ def test_panel_with_a_damaged_year_is_one_error_and_no_file(wiod_dir, tmp_path):
     shutil.copyfile(wiod_dir / "wiot_2010.RData", tables / "wiot_2010.RData")
     (tables / "wiot_2011.RData").write_bytes((wiod_dir / "wiot_2011.RData").read_bytes()[:200_000])
     out = tmp_path / "panel.csv"
-    env = {**os.environ, "CHAINATLAS_CACHE": str(tmp_path / "cache")}
-    env.pop("CHAINATLAS_NO_CACHE", None)
-    result = subprocess.run(
-        [sys.executable, "-m", "chainatlas.interfaces.cli.main", "decompose", "--source",
-         "wiod2013", "--path", str(tables), "--years", "2010-2011", "--method", "wwz",
-         "--level", "country", "--out", str(out)],
-        capture_output=True, text=True, env=env,
-    )  # fmt: skip
+    result = decompose_process(tables, "2010-2011", "wwz", "country", out, tmp_path / "cache")
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr
     assert "wiot_2011.RData" in result.stderr and "cannot read R data file" in result.stderr
@@ -238,14 +232,10 @@ def test_panel_with_a_damaged_year_is_one_error_and_no_file(wiod_dir, tmp_path):
 def test_console_script_ends_at_once_with_everything_written(wiod_dir, tmp_path):
     # the decompose fast path marks itself done and the console script skips the teardown
     # (interfaces/cli/finish.py): the piped messages and the file must still be complete
-    env = {**os.environ, "CHAINATLAS_CACHE": str(tmp_path / "cache")}
-    env.pop("CHAINATLAS_NO_CACHE", None)
     out = tmp_path / "kww.csv"
-    done = subprocess.run(
-        [sys.executable, "-m", "chainatlas.interfaces.cli.entry", "decompose", "--source",
-         "wiod2013", "--path", str(wiod_dir), "--year", "2011", "--method", "kww",
-         "--level", "country", "--out", str(out)],
-        capture_output=True, text=True, env=env,
+    done = decompose_process(
+        wiod_dir, "2011", "kww", "country", out, tmp_path / "cache",
+        module="chainatlas.interfaces.cli.entry",
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     rows = len(pd.read_csv(out))
