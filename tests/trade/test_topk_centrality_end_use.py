@@ -125,3 +125,31 @@ def test_cli_topk_options(lithium_file, lithium_rows, concordances_dir, tmp_path
     top3 = set(pooled.sort_values(ascending=False).index[:3])
     assert set(frame.loc[frame["n_topk"] == 1, "exporter"]) == top3
     assert np.all(frame["n_products"] == 1)
+
+
+def test_cli_topk_high_centrality_on_an_empty_universe_says_why(
+    lithium_file, concordances_dir, tmp_path
+):
+    # the store's one product (lithium carbonate) is intermediate: a consumption-goods universe
+    # holds none, so no centrality threshold exists and the command must say so, not print 0s
+    from chainatlas.interfaces.cli.main import app
+
+    db = tmp_path / "trade.duckdb"
+    runner = CliRunner()
+    load = runner.invoke(app, [
+        "trade", "load", "--source", "atlas", "--path", str(lithium_file), "--db", str(db),
+        "--concordances", str(concordances_dir),
+    ])  # fmt: skip
+    assert load.exit_code == 0, load.output
+    out = tmp_path / "top.csv"
+    result = runner.invoke(app, [
+        "trade", "topk", "--db", str(db), "--years", "2017-2018", "--end-use-concordance",
+        "adb-bec4", "--concordances", str(concordances_dir), "--universe", "consumption",
+        "--high-centrality-quantile", "0.75", "--out", str(out),
+    ])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "high-centrality products: none (no product of the universe has a freeman value" in (
+        result.output
+    )
+    assert "wrote 0 exporters" in result.output
+    assert pd.read_csv(out).empty
