@@ -99,3 +99,22 @@ def test_lapack_loads_without_scipy_linalg():
     first = done.stdout.splitlines()[0]
     assert first == "['scipy.linalg._flapack']", first  # neither scipy nor scipy.linalg ran
     assert "0.5" in done.stdout  # scipy.linalg, imported afterwards, works on the same factors
+
+
+def test_thread_limit_covers_scipys_own_openblas_once_loaded():
+    # NumPy's and SciPy's wheels each bundle an OpenBLAS; a panel limits BLAS to one thread
+    # per year, and a limit set before the LU route loaded SciPy's would miss that library
+    code = (
+        "import numpy\n"
+        "from chainatlas.core import lapack\n"
+        "from chainatlas.util.threads import blas_threads\n"
+        "from threadpoolctl import threadpool_info\n"
+        "lapack.load()\n"
+        "with blas_threads(1):\n"
+        "    inside = [(i['filepath'], i['num_threads']) for i in threadpool_info()]\n"
+        "print(len(inside), sorted({n for _, n in inside}))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    count, threads = done.stdout.splitlines()[0].split(" ", 1)
+    assert threads == "[1]" and int(count) >= 1  # every BLAS library loaded is at one thread

@@ -33,6 +33,12 @@ import numpy as np
 _MODULE = "scipy.linalg._flapack"
 
 
+def load() -> ModuleType:
+    """SciPy's LAPACK wrapper module, loaded once. Its OpenBLAS is not NumPy's (each wheel
+    bundles its own): load it before limiting BLAS threads, or the limit misses it."""
+    return _load()
+
+
 def _load() -> ModuleType:
     loaded = sys.modules.get(_MODULE)
     if loaded is not None:

@@ -103,6 +103,7 @@ def decompose_to_file(
     from concurrent.futures import ThreadPoolExecutor
 
     from chainatlas import sources
+    from chainatlas.core import lapack
     from chainatlas.decompositions import decomposition
     from chainatlas.decompositions.columns import concat_columns, decomposition_columns
     from chainatlas.sources.cache import save_derived
@@ -137,6 +138,7 @@ def decompose_to_file(
         # errors are taken in year order, so a damaged year is reported as before.
         workers = min(PANEL_WORKERS, len(years))
         pool = ThreadPoolExecutor(max_workers=workers)
+        lapack.load()  # SciPy's own OpenBLAS (the LU route): loaded, so the limit covers it
         try:
             with blas_threads(1):
                 pending = [pool.submit(one_year, year) for year in years[:workers]]
