@@ -247,3 +247,19 @@ def test_console_script_ends_at_once_with_everything_written(wiod_dir, tmp_path)
     finish.mark_done()  # an in-process run never exits the process: entry.run resets the mark
     finish.reset()
     finish.exit_if_done()  # returns: nothing marked
+
+
+@pytest.mark.parametrize(("before", "after"), [(None, "4"), ("12", "12")])
+def test_console_script_sets_openblas_idle_threads_to_sleep(monkeypatch, before, after):
+    # entry.run sets OPENBLAS_THREAD_TIMEOUT before NumPy loads (a user's value is kept)
+    from chainatlas.interfaces.cli import entry
+
+    if before is None:
+        monkeypatch.delenv("OPENBLAS_THREAD_TIMEOUT", raising=False)
+    else:
+        monkeypatch.setenv("OPENBLAS_THREAD_TIMEOUT", before)
+    monkeypatch.setattr(sys, "argv", ["chainatlas", "no-such-command"])
+    with pytest.raises(SystemExit) as exit_info:
+        entry.run()
+    assert exit_info.value.code == 2
+    assert os.environ["OPENBLAS_THREAD_TIMEOUT"] == after

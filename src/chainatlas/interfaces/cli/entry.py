@@ -188,6 +188,12 @@ def run() -> None:
         "1", "true", "yes", "on",
     )  # fmt: skip
     if words is None or no_cache:
+        # OpenBLAS's idle threads spin for 2^28 cycles (~0.1 s) before sleeping, and NumPy's
+        # and SciPy's wheels each bring an OpenBLAS with its own threads: on two cores one
+        # library's spinning slowed the other's next call. 2^4 cycles: they sleep at once.
+        # Measured on WIOD 2011, cold cache: bm-source 0.42-0.60 s -> 0.37-0.49 s and a
+        # third less CPU; bm-sink 0.53-0.67 -> 0.48-0.59 s. A value the user set is kept.
+        os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
         if words is None:
             _read_ahead(argv)  # first: the reading overlaps the imports below
         from chainatlas.interfaces.cli import finish
