@@ -111,18 +111,25 @@ def decompose_to_file(
     from chainatlas.util.files import atomic_write
     from chainatlas.util.threads import blas_threads
 
-    def one_year(year: int) -> tuple[dict, list[str]]:
+    def one_year(year: int, saver: list | None = None) -> tuple[dict, list[str]]:
         model = sources.load(source, path, year)
         result = decomposition(model, method)
-        save_derived(model)  # B, for the next command on this year
+        if saver is None:
+            save_derived(model)  # B (or its blocks), for the next command on this year
+        else:  # written while the output is assembled and written (file I/O frees the GIL)
+            import threading
+
+            saver.append(threading.Thread(target=save_derived, args=(model,), daemon=True))
+            saver[0].start()
         return (
             decomposition_columns(result, level, wide=wide),
             [f"{year}: {note}" for note in result.notes],
         )
 
     parts, notes = [], []
+    saver: list = []
     if len(years) == 1:
-        columns_of_year, year_notes = one_year(years[0])
+        columns_of_year, year_notes = one_year(years[0], saver)
         parts.append(columns_of_year)
         notes.extend(year_notes)
     else:
@@ -157,7 +164,11 @@ def decompose_to_file(
     columns = concat_columns(parts)
     rows = max((len(c) for c in columns.values() if not isinstance(c, int)), default=1)
     writer = write_csv_columns if out.suffix.lower() == ".csv" else write_parquet_columns
-    atomic_write(out, lambda tmp: writer(columns, tmp))
+    try:
+        atomic_write(out, lambda tmp: writer(columns, tmp))
+    finally:
+        for thread in saver:  # the cache entry is complete before the command returns
+            thread.join()
     return rows, list(dict.fromkeys(notes))
 
 
