@@ -77,3 +77,13 @@ def test_other_compressions_of_the_same_file_load_the_same_table(
     model = chainatlas.load("wiod2013", tmp_path, year=2011, cache=False)
     np.testing.assert_array_equal(model.Z, wiod2011.Z)
     np.testing.assert_array_equal(model.x, wiod2011.x)
+
+
+def test_a_file_inflating_past_the_cap_is_refused_with_its_name(wiod_dir, monkeypatch):
+    # a hostile .RData (a bzip2 bomb) is never inflated whole: past the cap, one clear error
+    from chainatlas.sources import wiod_r
+
+    monkeypatch.setattr(wiod_r, "MAX_DECOMPRESSED_BYTES", 100_000)
+    with pytest.raises(ChainAtlasError, match=r"inflates to more than 100,000 bytes") as info:
+        chainatlas.load("wiod2013", wiod_dir, year=2011, cache=False)
+    assert "wiot_2011.RData" in str(info.value)

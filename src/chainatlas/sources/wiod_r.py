@@ -97,8 +97,11 @@ def load_wiod2013_r(
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # rdata warns about the R class "iot"
                 parsed = rdata.read_rda(str(file))
-    except ValidationError:
-        raise
+    except ValidationError as exc:
+        if exc.path:
+            raise
+        # the XDR reader's errors (a bad dim, an inflation past the cap) name no file
+        raise ValidationError(str(exc), path=str(file)) from exc
     except Exception as exc:  # readers raise many types on truncated/corrupt files
         raise ValidationError(
             f"cannot read R data file ({exc.__class__.__name__}: {exc})", path=str(file)
