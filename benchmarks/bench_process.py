@@ -5,7 +5,8 @@ peers were timed (../shared/reference/peer_timings: each a fresh process reading
 wiot_2011.RData and writing CSV; medians of 5). Two states of the binary table cache:
 
 * cold: an empty ``$CHAINATLAS_CACHE`` each run: the RData file is parsed (bzip2 + XDR);
-* warm: the entry written by an earlier command (with B) is read memory-mapped.
+* warm: the entry written by an earlier command (with the derived arrays it computed: B or
+  its diagonal blocks, the value-added multipliers) is read memory-mapped.
 
 The OS file cache is warm in both (one untimed run first). Printed: median wall seconds of
 ``BENCH_REPEAT`` runs (default 5), the children's CPU seconds (user + sys; steadier than
@@ -163,7 +164,7 @@ def main() -> list[dict]:
         for name, task, level, arguments in COMMANDS:
             command = [*base, "decompose", "--source", "wiod2013", "--path", str(WIOD),
                        "--year", "2011", *arguments, "--out", str(work / "out.csv")]
-            timed(command, env)  # warms the OS file cache and writes the table cache (with B)
+            timed(command, env)  # warms the OS file cache and writes the table cache entry
             peer = peers.get((task, level))
             for state, cold in (("cold", True), ("warm", False)):
                 wall, cpu = series(command, env, cold=cold)
