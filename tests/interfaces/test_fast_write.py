@@ -161,7 +161,7 @@ def test_one_year_cli_writes_what_the_runner_writes(wiod_dir, tmp_path, monkeypa
         "try:\n"
         "    run(sys.argv[1:])\n"
         "finally:\n"
-        "    heavy = [m for m in ('pandas', 'scipy', 'dask') if m in sys.modules]\n"
+        "    heavy = [m for m in ('pandas', 'scipy', 'dask', 'rich') if m in sys.modules]\n"
         "    print('HEAVY', heavy if heavy else 'NO-PANDAS', file=sys.stderr)\n"
     )
     for method, level in (("wwz", "sector"), ("bm-sink", "bilateral"), ("kww", "country")):
@@ -170,7 +170,7 @@ def test_one_year_cli_writes_what_the_runner_writes(wiod_dir, tmp_path, monkeypa
             "decompose", "--source", "wiod2013", "--path", str(wiod_dir), "--year", "2011",
             "--method", method, "--level", level, "--out", str(out),
         ]  # fmt: skip
-        for _ in range(2):  # the second run reads the table cache: no pandas at all
+        for _ in range(2):  # the second run reads the table cache: no pandas, SciPy, Dask nor rich
             done = subprocess.run(
                 [sys.executable, "-c", code, *args], env=env, capture_output=True, text=True
             )

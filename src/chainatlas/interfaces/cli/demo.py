@@ -15,14 +15,14 @@ import time
 from pathlib import Path
 
 import typer
-from rich.console import Console
 
+from chainatlas.interfaces.cli.console import LazyConsole
 from chainatlas.interfaces.cli.options import atomic_write, write_table
 from chainatlas.util.lazy import lazy_module
 
 pd = lazy_module("pandas")  # imported when the demo runs, not when the CLI starts
 
-console = Console()
+console = LazyConsole()
 
 DOMESTIC_VA_TERMS = (
     "DVA_FIN", "DVA_INT", "DVA_INTrexI1", "DVA_INTrexF", "DVA_INTrexI2",

@@ -5,13 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.console import Console
 
 from chainatlas.errors import ChainAtlasError
 from chainatlas.execution import cli as backend_cli
+from chainatlas.interfaces.cli.console import err_console
 from chainatlas.interfaces.cli.options import check_output, parse_years
-
-err_console = Console(stderr=True)
 
 
 def split_list(text: str | None) -> list[str] | None:

@@ -13,10 +13,10 @@ import sys
 from importlib import import_module
 
 import typer
-from rich.console import Console
 
 from chainatlas.errors import ChainAtlasError
 from chainatlas.interfaces.cli import help as help_texts
+from chainatlas.interfaces.cli.console import err_console
 
 app = typer.Typer(
     name="chainatlas",
@@ -71,8 +71,6 @@ for _name in COMMAND_MODULES:
     _module.register(app)
 
 help_texts.apply(app)  # examples, source list, no <bool> placeholders
-
-err_console = Console(stderr=True)
 
 
 class Terminated(BaseException):
