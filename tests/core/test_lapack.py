@@ -118,3 +118,16 @@ def test_thread_limit_covers_scipys_own_openblas_once_loaded():
     assert done.returncode == 0, done.stderr
     count, threads = done.stdout.splitlines()[0].split(" ", 1)
     assert threads == "[1]" and int(count) >= 1  # every BLAS library loaded is at one thread
+
+
+def test_inverse_matches_numpy_and_refuses_a_singular_matrix():
+    system = _leontief_system(6, 5, 4)
+    original = system.copy()
+    np.testing.assert_allclose(lapack.inverse(system), np.linalg.inv(original), rtol=1e-13)
+    np.testing.assert_array_equal(system, original)  # not overwritten unless asked
+    in_place = np.asfortranarray(system)
+    np.testing.assert_allclose(
+        lapack.inverse(in_place, overwrite=True), np.linalg.inv(original), rtol=1e-13
+    )
+    with pytest.raises(np.linalg.LinAlgError):
+        lapack.inverse(np.array([[1.0, 2.0], [2.0, 4.0]]))
