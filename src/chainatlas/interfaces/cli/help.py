@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import inspect
 import re
+from typing import TYPE_CHECKING
 
-import click
 import typer
 from typer.core import TyperGroup
+
+if TYPE_CHECKING:  # annotations only: typer vendors its own click, importing both costs 9 ms
+    import click
 
 W = "--source wiod2013 --path ../shared/data/wiod2013"
 SCENARIO = "examples/scenarios/china_intermediates_minus2.toml"
