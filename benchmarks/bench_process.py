@@ -15,6 +15,11 @@ target is 2x the fastest peer (10x decompr for the 17-year WWZ panel), ``--help`
 and a cached reload < 50 ms. The peers are R packages and pymrio; when ``Rscript`` is not
 on PATH only their recorded timings are used (said in the output).
 
+The machine's speed drifts (up to 2x from hour to hour here), and the recorded peer times
+come from one hour of one day. pymrio is run here at the start and at the end; its time
+over its recorded time is the *machine factor*, and every row also shows the recorded peer
+time scaled by it, with the ratio and target against that ("scaled by the machine factor").
+
 Run alone: ``python benchmarks/bench_process.py`` (prints a table); via run.py its rows.
 """
 
@@ -97,6 +102,44 @@ def series(
         walls.append(wall)
         cpus.append(cpu)
     return statistics.median(walls), statistics.median(cpus)
+
+
+def recorded_seconds(tool: str, task: str, level: str) -> float | None:
+    """A peer's recorded median (../shared/reference/peer_timings), or None."""
+    if not PEERS.exists():
+        return None
+    with PEERS.open(newline="") as handle:
+        for row in csv.DictReader(handle):
+            if row["tool"] == tool and row["task"] == task and row["level"] == level:
+                return float(row["wall_s_median"])
+    return None
+
+
+def machine_factor(rows: list[dict], live_runs: list[float]) -> float | None:
+    """How much slower this machine is now than when the peers were recorded: pymrio's TiVA
+    run here (median of the runs at the start and at the end of this benchmark) over its
+    recorded time. Each row then also gets the recorded peer time scaled by it — the peer's
+    expected time on this machine in this hour — and the ratio and target against that.
+
+    The machine's speed drifts by up to 2x from hour to hour (bzip2 of the same file took
+    0.09-0.20 s on 2026-12-04); the scaled ratio is the comparison that drift does not move.
+    It assumes the R peers slow down as pymrio does (all three read the same RData file and
+    do dense linear algebra on two cores).
+    """
+    recorded = recorded_seconds("Python pymrio", "tiva", "sector")
+    if recorded is None or not live_runs:
+        return None
+    factor = statistics.median(live_runs) / recorded
+    for row in rows:
+        if row.get("reference_seconds"):
+            ratio_target = row["reference_seconds"] / row["target_seconds"]
+            row["adjusted_reference_seconds"] = round(row["reference_seconds"] * factor, 3)
+            row["adjusted_target_seconds"] = round(
+                row["adjusted_reference_seconds"] / ratio_target, 3
+            )
+        elif row.get("target_seconds") and "--help" in row["name"]:
+            row["adjusted_target_seconds"] = round(row["target_seconds"] * factor, 3)
+    return factor
 
 
 def live_peers(env: dict[str, str], work: Path) -> dict[tuple[str, str], tuple[str, float]]:
@@ -191,6 +234,13 @@ def main() -> list[dict]:
                 row.update(reference=peer[0], reference_seconds=peer[1],
                            target_seconds=round(peer[1] / 10, 3))
             rows.append(row)
+        # pymrio again at the end: the machine factor is taken over the whole benchmark
+        again = live_peers(env, work)
+        live_runs = [found[("tiva", "sector")][1] for found in (live, again) if found]
+        factor = machine_factor(rows, live_runs)
+        if factor is not None:
+            rows.append({"name": "process: machine factor (pymrio here / recorded)",
+                         "seconds": round(factor, 3)})
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return rows
@@ -214,6 +264,13 @@ def _print(rows: list[dict]) -> None:
             verdict = "" if row["seconds"] <= live / 2 else " MISSED"
             print(f"{'':<52} {'':>7} {'':>7} {live:>7.3f} {live / row['seconds']:>5.2f}x "
                   f"{live / 2:>7.3f}{verdict}  {row['live_reference']}")
+        if row.get("adjusted_target_seconds"):
+            adjusted = row.get("adjusted_reference_seconds")
+            target = row["adjusted_target_seconds"]
+            verdict = "" if row["seconds"] <= target else " MISSED"
+            ratio = f"{adjusted / row['seconds']:.2f}x" if adjusted else ""
+            print(f"{'':<52} {'':>7} {'':>7} {adjusted or '':>7} {ratio:>6} "
+                  f"{target:>7}{verdict}  (scaled by the machine factor)")
     if peers_note:
         print(peers_note)
 
