@@ -83,6 +83,13 @@ def test_wiod_model_blocks_and_products_without_b(wiod_dir):
     np.testing.assert_allclose(traced, 1.0, rtol=0, atol=1e-9)
 
 
+def _fresh_python(code: str) -> subprocess.CompletedProcess:
+    """``code`` run in a new interpreter (what it has imported is its own); must exit 0."""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return done
+
+
 def test_lapack_loads_without_scipy_linalg():
     code = (
         "import sys, numpy as np\n"
@@ -94,8 +101,7 @@ def test_lapack_loads_without_scipy_linalg():
         "assert scipy.linalg.lapack._flapack is sys.modules['scipy.linalg._flapack']\n"
         "print(scipy.linalg.lu_solve(f, np.ones(4)))\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
+    done = _fresh_python(code)
     first = done.stdout.splitlines()[0]
     assert first == "['scipy.linalg._flapack']", first  # neither scipy nor scipy.linalg ran
     assert "0.5" in done.stdout  # scipy.linalg, imported afterwards, works on the same factors
@@ -114,8 +120,7 @@ def test_thread_limit_covers_scipys_own_openblas_once_loaded():
         "    inside = [(i['filepath'], i['num_threads']) for i in threadpool_info()]\n"
         "print(len(inside), sorted({n for _, n in inside}))\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
+    done = _fresh_python(code)
     count, threads = done.stdout.splitlines()[0].split(" ", 1)
     assert threads == "[1]" and int(count) >= 1  # every BLAS library loaded is at one thread
 

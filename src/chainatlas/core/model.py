@@ -595,12 +595,15 @@ class MRIOModel:
     def lu_factor(self) -> tuple[np.ndarray, np.ndarray]:
         """LU factorisation of (I − A), reused by every solve (scenarios, Ghosh, …), in the
         form ``scipy.linalg.lu_factor`` returns (core/lapack.py: without importing it)."""
-        # I − A built in Fortran order, so LAPACK factors it in place (no identity matrix
-        # and no transposed copy: each fresh GN×GN array costs its page faults)
+        return lapack.lu_factor(self._identity_minus_a(), overwrite=True)
+
+    def _identity_minus_a(self) -> np.ndarray:
+        """A fresh I − A in Fortran order, for LAPACK to factor or invert in place (no identity
+        matrix and no transposed copy: each fresh GN×GN array costs its page faults)."""
         identity_minus_a = np.empty((self.GN, self.GN), order="F")
         np.negative(self.A, out=identity_minus_a)
         identity_minus_a[np.diag_indices(self.GN)] += 1.0
-        return lapack.lu_factor(identity_minus_a, overwrite=True)
+        return identity_minus_a
 
     @cached_property
     def B(self) -> np.ndarray:
@@ -610,11 +613,7 @@ class MRIOModel:
         8n³/3); the LU kept for solves (``lu_factor``) is factored only when a caller needs it.
         """
         if self.layout is None:
-            # I − A in Fortran order, inverted in place by getrf + getri (core/lapack.py)
-            system = np.empty((self.GN, self.GN), order="F")
-            np.negative(self.A, out=system)
-            system[np.diag_indices(self.GN)] += 1.0
-            return _readonly(lapack.inverse(system, overwrite=True))
+            return _readonly(lapack.inverse(self._identity_minus_a(), overwrite=True))
         # Padded view: dummy rows and columns of A are 0, so I − A is the real rows' block
         # plus a unit block; invert the real block only (the padding costs no O(n³) work).
         real = self.layout.real_index

@@ -35,13 +35,6 @@ TIVA_TERMS = ("EXGR_DVA", "EXGR_DDC", "EXGR_IDC", "EXGR_RIM", "EXGR_FVA")
 
 
 # ---------------------------------------------------------------------- shared block algebra
-def diagonal_blocks(model: MRIOModel, matrix: np.ndarray) -> np.ndarray:
-    """The G diagonal N×N blocks of a (GN, GN) matrix, (G, N, N) (a copy)."""
-    G, N = model.G, model.N
-    idx = np.arange(G)
-    return matrix.reshape(G, N, G, N)[idx, :, idx, :]
-
-
 def origin_multipliers(model: MRIOModel) -> np.ndarray:
     """(G, G, N): [t, s, :] = v_t B_ts — VA of origin country t per unit of output of s's sectors.
 
@@ -224,7 +217,6 @@ def _reimported_domestic_va(model: MRIOModel, by_origin: np.ndarray) -> np.ndarr
 __all__ = [
     "TIVA_TERMS",
     "cube_to_rows",
-    "diagonal_blocks",
     "domestic_multipliers",
     "exports_cube",
     "foreign_multiplier",

@@ -16,6 +16,8 @@ from chainatlas.util.files import OUTPUT_SUFFIXES
 if TYPE_CHECKING:
     import pandas as pd
 
+    from chainatlas.core.model import MRIOModel
+
 # years of a panel decomposed side by side by decompose_to_file (one per core of a laptop)
 PANEL_WORKERS = 2
 
@@ -100,6 +102,7 @@ def decompose_to_file(
     Writes what ``run_decompose`` + ``write_table`` write (the same columns and rows in the
     same order, tested); returns (rows written, notes).
     """
+    import threading
     from concurrent.futures import ThreadPoolExecutor
 
     from chainatlas import sources
@@ -111,27 +114,27 @@ def decompose_to_file(
     from chainatlas.util.files import atomic_write
     from chainatlas.util.threads import blas_threads
 
-    def one_year(year: int, saver: list | None = None) -> tuple[dict, list[str]]:
+    def one_year(year: int) -> tuple[MRIOModel, dict, list[str]]:
         model = sources.load(source, path, year)
         result = decomposition(model, method)
-        if saver is None:
-            save_derived(model)  # B (or its blocks), for the next command on this year
-        else:  # written while the output is assembled and written (file I/O frees the GIL)
-            import threading
+        columns_of_year = decomposition_columns(result, level, wide=wide)
+        return model, columns_of_year, [f"{year}: {note}" for note in result.notes]
 
-            saver.append(threading.Thread(target=save_derived, args=(model,), daemon=True))
-            saver[0].start()
-        return (
-            decomposition_columns(result, level, wide=wide),
-            [f"{year}: {note}" for note in result.notes],
-        )
+    def panel_year(year: int) -> tuple[dict, list[str]]:
+        model, columns_of_year, year_notes = one_year(year)
+        save_derived(model)  # B (or its blocks), for the next command on this year
+        return columns_of_year, year_notes
 
     parts, notes = [], []
-    saver: list = []
+    saver = None
     if len(years) == 1:
-        columns_of_year, year_notes = one_year(years[0], saver)
+        model, columns_of_year, notes = one_year(years[0])
         parts.append(columns_of_year)
-        notes.extend(year_notes)
+        # the derived arrays go to the table cache while the output is written (file I/O
+        # frees the GIL); joined below, before the command returns
+        saver = threading.Thread(target=save_derived, args=(model,), daemon=True)
+        saver.start()
+        del model
     else:
         from rich.progress import Progress
 
@@ -148,12 +151,12 @@ def decompose_to_file(
         lapack.load()  # SciPy's own OpenBLAS (the LU route): loaded, so the limit covers it
         try:
             with blas_threads(1):
-                pending = [pool.submit(one_year, year) for year in years[:workers]]
+                pending = [pool.submit(panel_year, year) for year in years[:workers]]
                 for position in range(len(years)):
                     columns_of_year, year_notes = pending[position].result()
                     following = position + workers
                     if following < len(years):
-                        pending.append(pool.submit(one_year, years[following]))
+                        pending.append(pool.submit(panel_year, years[following]))
                     pending[position] = None  # type: ignore[call-overload]
                     parts.append(columns_of_year)
                     notes.extend(year_notes)
@@ -167,8 +170,8 @@ def decompose_to_file(
     try:
         atomic_write(out, lambda tmp: writer(columns, tmp))
     finally:
-        for thread in saver:  # the cache entry is complete before the command returns
-            thread.join()
+        if saver is not None:  # the cache entry is complete before the command returns
+            saver.join()
     return rows, list(dict.fromkeys(notes))
 
 
